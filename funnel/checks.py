@@ -1,0 +1,234 @@
+"""Validation as a registry of small checks, each returning Diagnostics (beancount's way).
+
+A record check is `check_x(record, run) -> Iterable[Diagnostic]`; a workspace check sees every record at once.
+New rules are new functions with `@record_check` / `@workspace_check`, not new branches in one long function.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .gates import GateContext, unmet_requirements
+from .reader import Problem
+from .records import ID_PATTERN, Record, Workspace
+
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    severity: str
+    code: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
+
+    def as_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.column, "severity": self.severity,
+                "code": self.code, "message": self.message}
+
+
+def diagnostic(record: Record, position: tuple[int, int], code: str, message: str,
+               severity: str = "error") -> Diagnostic:
+    return Diagnostic(record.path, position[0], position[1], severity, code, message)
+
+
+def from_problem(path: str, problem: Problem) -> Diagnostic:
+    return Diagnostic(path, problem.line, problem.column, problem.severity, problem.code, problem.message)
+
+
+@dataclass
+class CheckRun:
+    """What the checks of one run share: the workspace and the gate context built once for all records."""
+
+    workspace: Workspace
+    context: GateContext
+    verify_attachments: Callable[[Path, str], str | None] | None = None  # path, sha256 -> problem or None
+
+
+RecordCheck = Callable[[Record, CheckRun], Iterable[Diagnostic]]
+WorkspaceCheck = Callable[[CheckRun], Iterable[Diagnostic]]
+RECORD_CHECKS: list[RecordCheck] = []
+WORKSPACE_CHECKS: list[WorkspaceCheck] = []
+
+
+def record_check(function: RecordCheck) -> RecordCheck:
+    RECORD_CHECKS.append(function)
+    return function
+
+
+def workspace_check(function: WorkspaceCheck) -> WorkspaceCheck:
+    WORKSPACE_CHECKS.append(function)
+    return function
+
+
+def check_workspace(workspace: Workspace, only: set[str] | None = None) -> list[Diagnostic]:
+    """Every problem in the workspace (or in the records whose paths are in `only`), sorted by place."""
+    run = CheckRun(workspace, GateContext.of(workspace))
+    found: list[Diagnostic] = []
+    for record in workspace.records:
+        if only is not None and record.path not in only:
+            continue
+        found.extend(check_record(record, run))
+    for check in WORKSPACE_CHECKS:
+        found.extend(d for d in check(run) if only is None or d.path in only)
+    return sorted(found, key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+
+
+def check_record(record: Record, run: CheckRun) -> list[Diagnostic]:
+    found = [from_problem(record.path, problem) for problem in record.problems]
+    if not record.readable:
+        return found
+    for check in RECORD_CHECKS:
+        found.extend(check(record, run))
+    return found
+
+
+# -- record checks -----------------------------------------------------------------------------------------
+
+@record_check
+def check_id(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    raw = record.fields.get("id")
+    if raw is None:
+        yield diagnostic(record, (1, 1), "missing-id", f"id: required (the file name says '{record.stem}')")
+        return
+    where = record.where("id")
+    if not ID_PATTERN.match(raw):
+        yield diagnostic(record, where, "bad-id",
+                         f"id '{raw}' must be 3 to 40 lowercase letters, digits or '-'")
+    if raw != record.stem:
+        yield diagnostic(record, where, "id-mismatch",
+                         f"id '{raw}' differs from the file name '{record.stem}.md'")
+
+
+@record_check
+def check_unknown_fields(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    known = run.workspace.schema.kind(record.kind).fields
+    for key in record.unknown:
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        yield diagnostic(record, record.where(key), "unknown-field",
+                         f"unknown field '{key}' (not declared for {record.kind}s in schema.yaml){hint}")
+
+
+@record_check
+def check_stage_present(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    if record.kind == "deal" and "stage" not in record.fields and ("stage",) not in record.positions:
+        yield diagnostic(record, (1, 1), "missing-field", "stage: required")
+
+
+@record_check
+def check_gates(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    if record.kind == "deal" and "stage" not in record.fields:
+        return  # without a valid stage no gate can be judged; the stage problem is reported already
+    schema = run.workspace.schema
+    for unmet in unmet_requirements(record, schema, run.context):
+        if unmet.field in record.invalid:
+            continue  # its value was refused while typing, and that problem is reported already
+        where = record.where("stage" if unmet.stage is not None else unmet.field)
+        message = unmet.message
+        if unmet.stage is not None:
+            stage = schema.stage(unmet.stage)
+            message = f"{message} (gate of stage '{stage.id}')"
+        yield diagnostic(record, where, unmet.code, message, unmet.severity)
+
+
+@record_check
+def check_history(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    if record.kind != "deal":
+        return
+    history = record.fields.get("history")
+    if not history:
+        if ("history",) not in record.positions:
+            yield diagnostic(record, (1, 1), "missing-history",
+                             "history: no stage changes recorded (reports of time in stage need them)", "warning")
+        return
+    previous = None
+    for index, entry in enumerate(history):
+        moment = entry.get("at")
+        if moment is None:
+            continue
+        if previous is not None and moment < previous:
+            where = record.positions.get(("history", index), record.where("history"))
+            yield diagnostic(record, where, "history-order",
+                             f"history[{index + 1}] at {moment.isoformat()} is earlier than the entry before it")
+        previous = moment
+    last = history[-1].get("stage")
+    stage = record.fields.get("stage")
+    if stage is not None and last != stage:
+        yield diagnostic(record, record.where("stage"), "history-stage",
+                         f"stage is '{stage}' but the last history entry is '{last}'", "warning")
+
+
+@record_check
+def check_references(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    kind = run.workspace.schema.kind(record.kind)
+    for name, spec in kind.fields.items():
+        if spec.type != "contact":
+            continue
+        target = record.fields.get(name)
+        if isinstance(target, str) and target.strip() and target not in run.context.contacts:
+            yield diagnostic(record, record.positions.get(("=", name), record.where(name)), "dangling-reference",
+                             f"{name}: no contact with id '{target}'")
+
+
+@record_check
+def check_attachments(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    kind = run.workspace.schema.kind(record.kind)
+    root = run.workspace.root
+    for name, spec in kind.fields.items():
+        if spec.type != "attachments":
+            continue
+        for index, item in enumerate(record.fields.get(name) or ()):
+            where = record.positions.get((name, index), record.where(name))
+            problem = attachment_problem(root, item["path"], item.get("sha256"))
+            if problem is not None:
+                code, message = problem
+                yield diagnostic(record, where, code, f"{name}[{index + 1}]: {message}")
+
+
+def attachment_problem(root: Path, relative: str, sha256: str | None) -> tuple[str, str] | None:
+    """Why an attachment is not acceptable, or None. Paths are relative to the root and stay inside it."""
+    if not relative or os.path.isabs(relative) or "\\" in relative or ".." in Path(relative).parts:
+        return "attachment-escapes", f"path '{relative}' must be relative to the workspace and stay inside it"
+    target = root / relative
+    try:
+        resolved = target.resolve()
+    except OSError:
+        return "attachment-missing", f"file '{relative}' is missing"
+    if not resolved.is_relative_to(root.resolve()):
+        return "attachment-escapes", f"path '{relative}' leads outside the workspace"
+    if not resolved.is_file():
+        return "attachment-missing", f"file '{relative}' is missing"
+    if sha256 is not None and file_sha256(resolved) != sha256:
+        return "attachment-hash", f"file '{relative}' does not match its sha256 (changed since it was attached)"
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- workspace checks --------------------------------------------------------------------------------------
+
+@workspace_check
+def check_duplicate_ids(run: CheckRun) -> Iterable[Diagnostic]:
+    for record_id, records in run.workspace.by_id.items():
+        if len(records) < 2:
+            continue
+        for record in records:
+            others = ", ".join(other.path for other in records if other is not record)
+            yield diagnostic(record, record.where("id"), "duplicate-id", f"id '{record_id}' is also used by {others}")

@@ -1,0 +1,208 @@
+"""The small condition language of schema.yaml: what a gate requires, when a requirement applies, rules.
+
+A condition is a value with `holds(record, context)` and `describe(kind)`. The same objects serve a stage's
+gate, a kind's always-on requirements and consistency rules, so `check` and every writing command agree.
+
+    owner                                   the field holds a non-blank value
+    {field: F, equals: V} / {field: F, in: [V, …]}
+    {field: F, min: N}                      a list holding at least N items
+    {any_of: [F, G]}                        at least one of them holds a value
+    {compare: [A, OP, B]}                   A, B a field or a list of fields (summed); OP < <= == != >= >;
+                                            holds vacuously while any operand is empty
+    {all: […]} {any: […]} {not: C}         combinations (used in `when`)
+    {prior_deal: {same: [contact, contact.company]}}
+                                            an earlier deal (by first history entry, ties by id) of the same
+                                            contact, or of a contact of the same company
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+OPERATORS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+             ">=": operator.ge, ">": operator.gt}
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, dict)):
+        return not value
+    return False
+
+
+class Condition:
+    fields: tuple[str, ...] = ()  # the fields a message about this condition points at
+
+    def holds(self, record, context) -> bool:
+        raise NotImplementedError
+
+    def describe(self, kind) -> str:
+        raise NotImplementedError
+
+
+def field_name(kind, name: str) -> str:
+    """`install_address (Installation address)`: the id a person types and the label they read."""
+    spec = kind.fields.get(name) if kind is not None else None
+    if spec is None or not spec.label or spec.label == name:
+        return name
+    return f"{name} ({spec.label})"
+
+
+def option_name(kind, name: str, value: Any) -> str:
+    spec = kind.fields.get(name) if kind is not None else None
+    label = spec.option_label(value) if spec is not None else None
+    return f"{value} ({label})" if label and label != value else f"{value}"
+
+
+@dataclass(frozen=True)
+class Present(Condition):
+    field: str
+
+    @property
+    def fields(self):
+        return (self.field,)
+
+    def holds(self, record, context) -> bool:
+        return not is_blank(record.fields.get(self.field))
+
+    def describe(self, kind) -> str:
+        return f"{field_name(kind, self.field)}: required"
+
+
+@dataclass(frozen=True)
+class Equals(Condition):
+    field: str
+    values: tuple
+
+    @property
+    def fields(self):
+        return (self.field,)
+
+    def holds(self, record, context) -> bool:
+        value = record.fields.get(self.field)
+        if isinstance(value, list):  # a multi-choice field "equals" an option it contains
+            return any(item in self.values for item in value)
+        return value in self.values
+
+    def describe(self, kind) -> str:
+        wanted = " or ".join(option_name(kind, self.field, value) for value in self.values)
+        return f"{field_name(kind, self.field)}: must be {wanted}"
+
+
+@dataclass(frozen=True)
+class MinCount(Condition):
+    field: str
+    minimum: int
+
+    @property
+    def fields(self):
+        return (self.field,)
+
+    def holds(self, record, context) -> bool:
+        value = record.fields.get(self.field)
+        return isinstance(value, list) and len(value) >= self.minimum
+
+    def describe(self, kind) -> str:
+        noun = "item" if self.minimum == 1 else "items"
+        return f"{field_name(kind, self.field)}: at least {self.minimum} {noun} required"
+
+
+@dataclass(frozen=True)
+class AnyOf(Condition):
+    names: tuple[str, ...]
+
+    @property
+    def fields(self):
+        return self.names
+
+    def holds(self, record, context) -> bool:
+        return any(not is_blank(record.fields.get(name)) for name in self.names)
+
+    def describe(self, kind) -> str:
+        return " or ".join(field_name(kind, name) for name in self.names) + ": at least one required"
+
+
+@dataclass(frozen=True)
+class Compare(Condition):
+    left: tuple[str, ...]
+    op: str
+    right: tuple[str, ...]
+
+    @property
+    def fields(self):
+        return self.left + self.right
+
+    def holds(self, record, context) -> bool:
+        left, right = self._total(record, self.left), self._total(record, self.right)
+        if left is None or right is None:
+            return True
+        return OPERATORS[self.op](left, right)
+
+    @staticmethod
+    def _total(record, names):
+        total = Decimal(0)
+        for name in names:
+            value = record.fields.get(name)
+            if value is None or isinstance(value, (str, list, dict)):
+                return None
+            total += value
+        return total
+
+    def describe(self, kind) -> str:
+        return f"{' + '.join(self.left)} {self.op} {' + '.join(self.right)} does not hold"
+
+
+@dataclass(frozen=True)
+class All(Condition):
+    parts: tuple[Condition, ...]
+
+    def holds(self, record, context) -> bool:
+        return all(part.holds(record, context) for part in self.parts)
+
+    def describe(self, kind) -> str:
+        return " and ".join(part.describe(kind) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class Any_(Condition):
+    parts: tuple[Condition, ...]
+
+    def holds(self, record, context) -> bool:
+        return any(part.holds(record, context) for part in self.parts)
+
+    def describe(self, kind) -> str:
+        return " or ".join(part.describe(kind) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class Not(Condition):
+    part: Condition
+
+    def holds(self, record, context) -> bool:
+        return not self.part.holds(record, context)
+
+    def describe(self, kind) -> str:
+        return f"not ({self.part.describe(kind)})"
+
+
+@dataclass(frozen=True)
+class PriorDeal(Condition):
+    """There is an earlier deal of the same counterparty (see GateContext.earliest_prior_deal)."""
+
+    same: tuple[str, ...]
+
+    def holds(self, record, context) -> bool:
+        return context is not None and context.earliest_prior_deal(record, self.same) is not None
+
+    def describe(self, kind) -> str:
+        return "repeat client"
+
+    def explain(self, record, context) -> str:
+        prior = context.earliest_prior_deal(record, self.same) if context is not None else None
+        return f"repeat client: earlier deal {prior}" if prior else "repeat client"

@@ -1,0 +1,151 @@
+"""What a record still lacks: one implementation for `check` and for every writing command.
+
+`unmet_requirements(record, schema, context)` evaluates the kind's own requirements, the gates that apply at
+the record's stage, and the consistency rules. Which gates apply (SPEC): every non-optional stage up to and
+including the current one, plus the current one's own gate if it is optional; a won deal every non-optional
+gate up to `won`; a lost deal the gates that applied at the stage it was lost at (`lost_at`) plus `lost`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+from . import conditions as c
+from .schema import Requirement, Schema, Stage
+
+
+@dataclass(frozen=True)
+class Unmet:
+    message: str  # "install_address (Installation address): required"
+    severity: str  # "error" | "warning"
+    code: str  # "gate", "gate-warning" or the rule's own code
+    field: str | None  # the first field the requirement names, to point the message at
+    stage: str | None = None  # the stage whose gate this is; None for the kind's own requirements and rules
+
+
+def gate_stages(schema: Schema, stage_id: str | None, lost_at: str | None = None) -> list[Stage]:
+    """The stages whose gates a deal in `stage_id` must meet, in pipeline order."""
+    stage = schema.stage(stage_id) if stage_id else None
+    if stage is None:
+        return []
+    if stage.terminal == "won":
+        return [s for s in schema.stages if (s.terminal is None and not s.optional) or s is stage]
+    if stage.terminal == "lost":
+        lost_from = schema.stage(lost_at) if lost_at else None
+        before = gate_stages(schema, lost_from.id) if lost_from is not None and lost_from.terminal is None else []
+        return before + [stage]
+    return [s for s in schema.stages
+            if s.terminal is None and s.index <= stage.index and (not s.optional or s is stage)]
+
+
+def unmet_requirements(record, schema: Schema, context: "GateContext | None",
+                       stage_id: str | None = None) -> list[Unmet]:
+    """Everything `record` fails to satisfy, were it in `stage_id` (default: its own stage)."""
+    kind = schema.kind(record.kind)
+    unmet: list[Unmet] = []
+    for requirement in kind.requires:
+        _evaluate(requirement, record, context, kind, None, unmet)
+    if record.kind == "deal":
+        stage_id = stage_id or record.fields.get("stage")
+        for stage in gate_stages(schema, stage_id, record.fields.get("lost_at")):
+            for requirement in stage.requires:
+                _evaluate(requirement, record, context, kind, stage.id, unmet)
+    for requirement in kind.rules:
+        _evaluate(requirement, record, context, kind, None, unmet)
+    return unmet
+
+
+def _evaluate(requirement: Requirement, record, context, kind, stage_id, unmet: list[Unmet]) -> None:
+    if requirement.when is not None and not requirement.when.holds(record, context):
+        return
+    if requirement.condition.holds(record, context):
+        return
+    condition = requirement.condition
+    described = condition.describe(kind)
+    if requirement.severity == "warning" and requirement.message:
+        # "proposals (Proposal options): usually three options in different price ranges (has 2)"
+        value = record.fields.get(condition.fields[0]) if condition.fields else None
+        count = len(value) if isinstance(value, list) else 0
+        described = f"{c.field_name(kind, condition.fields[0])}: {requirement.message} (has {count})"
+    elif requirement.message:
+        described = requirement.message
+    if isinstance(requirement.when, c.PriorDeal):
+        described += f" — {requirement.when.explain(record, context)}"
+    field = condition.fields[0] if condition.fields else None
+    unmet.append(Unmet(described, requirement.severity, requirement.code, field, stage_id))
+
+
+def normalize_text(value) -> str:
+    """Company names compare after trimming, collapsing inner white space and case-folding."""
+    return " ".join(str(value).split()).casefold() if value is not None else ""
+
+
+class GateContext:
+    """What a gate may need beyond the record itself: the contacts it refers to, the other deals."""
+
+    def __init__(self, contacts: Iterable, deals: Iterable):
+        self.contacts = {}
+        for contact in contacts:
+            if contact.id is not None:
+                self.contacts.setdefault(contact.id, contact)
+        self.deals = [deal for deal in deals if deal.id is not None]
+        self._earliest: dict[tuple, dict] = {}
+
+    @classmethod
+    def of(cls, workspace) -> "GateContext":
+        return cls(workspace.contacts, workspace.deals)
+
+    def replacing(self, record) -> "GateContext":
+        """The context as it would be once `record` is written (a new or changed record)."""
+        if record.kind == "contact":
+            contacts = [r for r in self.contacts.values() if r.id != record.id] + [record]
+            return GateContext(contacts, self.deals)
+        return GateContext(self.contacts.values(), [d for d in self.deals if d.id != record.id] + [record])
+
+    def contact_of(self, deal):
+        contact_id = deal.fields.get("contact")
+        return self.contacts.get(contact_id) if isinstance(contact_id, str) else None
+
+    def _group_keys(self, deal, same: tuple[str, ...]) -> list[tuple]:
+        keys = []
+        for name in same:
+            if name == "contact":
+                contact_id = deal.fields.get("contact")
+                if contact_id:
+                    keys.append(("contact", contact_id))
+            elif name.startswith("contact."):
+                contact = self.contact_of(deal)
+                value = normalize_text(contact.fields.get(name[8:])) if contact is not None else ""
+                if value:
+                    keys.append((name, value))
+        return keys
+
+    @staticmethod
+    def order_key(deal) -> tuple:
+        """Deals are ordered by their first history entry, ties broken by id; a deal without one comes last."""
+        history = deal.fields.get("history") or []
+        first = history[0].get("at") if history else None
+        if isinstance(first, datetime):
+            return (0, first.astimezone(timezone.utc).isoformat(), deal.id)
+        return (1, "", deal.id)
+
+    def earliest_prior_deal(self, deal, same: tuple[str, ...]) -> str | None:
+        """Id of the earliest other deal of the same contact or company that started before `deal`."""
+        index = self._earliest.get(same)
+        if index is None:
+            index = {}
+            for other in self.deals:
+                key = self.order_key(other)
+                for group in self._group_keys(other, same):
+                    if group not in index or key < index[group]:
+                        index[group] = key
+            self._earliest[same] = index
+        own = self.order_key(deal)
+        best = None
+        for group in self._group_keys(deal, same):
+            candidate = index.get(group)
+            if candidate is not None and candidate < own and candidate[2] != deal.id:
+                best = candidate if best is None or candidate < best else best
+        return best[2] if best else None

@@ -1,0 +1,368 @@
+"""Records and the workspace: typed values read by the schema, where each came from, and how to find them.
+
+A Record is plain data (it pickles), so a cache can sit under `load_workspace` without changing its callers.
+Typing is by the field's declared type only: a string field keeps exactly the characters typed, a decimal is
+a `Decimal`, a date a `date`; nothing is guessed from how a value looks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Iterable
+
+from .reader import Problem, parse_record_bytes
+from .schema import KIND_OF_DIR, FieldSpec, Kind, Schema, load_schema
+
+SCHEMA_FILE = "schema.yaml"
+ID_PATTERN = re.compile(r"[a-z0-9-]{3,40}\Z")
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lowercase: no i, l, o, u to misread
+ID_PREFIX = {"contact": "c-", "deal": "d-"}
+DECIMAL = re.compile(r"[-+]?\d+(\.\d+)?\Z")
+INTEGER = re.compile(r"[-+]?\d+\Z")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})\Z")
+SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+PHONE_CHARS = re.compile(r"[0-9 +\-().]+\Z")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.][^@\s]*\Z")
+TEXT_TYPES = frozenset(("string", "text", "email", "phone", "contact", "choice", "loss_reason", "stage"))
+
+
+class WorkspaceError(Exception):
+    """The command cannot find or use a workspace; one line for the person."""
+
+
+@dataclass
+class Record:
+    kind: str  # "contact" | "deal"
+    path: str  # relative to the workspace root, with '/'
+    fields: dict[str, Any]  # typed values of the schema's fields (and id, stage, history)
+    unknown: dict[str, Any] = field(default_factory=dict)  # keys the schema does not declare, untyped
+    positions: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # reading and typing problems
+    readable: bool = True  # False when no front matter could be read at all
+    invalid: set[str] = field(default_factory=set)  # fields whose value was refused while typing
+
+    @property
+    def id(self) -> str | None:
+        value = self.fields.get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def stem(self) -> str:
+        return self.path.rsplit("/", 1)[-1][:-3]
+
+    def where(self, name: str | None = None) -> tuple[int, int]:
+        """Line and column to point a message about `name` at (the record's start when it is absent)."""
+        if name is not None:
+            return self.positions.get((name,), (1, 1))
+        return 1, 1
+
+    def get(self, name: str, default=None):
+        return self.fields.get(name, default)
+
+
+# -- typing by the schema -------------------------------------------------------------------------------
+
+class _Typer:
+    """Types one record's untyped tree by its kind's fields, collecting problems with positions."""
+
+    def __init__(self, schema: Schema, kind: Kind, positions):
+        self.schema = schema
+        self.kind = kind
+        self.positions = positions
+        self.problems: list[Problem] = []
+        self.invalid_fields: set[str] = set()
+
+    def problem(self, path, code: str, message: str) -> None:
+        self.invalid_fields.add(path[1] if path[0] == "=" else path[0])
+        position = self.positions.get(path)
+        if position is None and len(path) == 1:
+            position = self.positions.get(("=",) + tuple(path))
+        while position is None and path:
+            path = path[:-1]
+            position = self.positions.get(path)
+        line, column = position or (1, 1)
+        self.problems.append(Problem(line, column, code, message))
+
+    def value_path(self, path):
+        return ("=",) + path if len(path) == 1 else path
+
+    def type_value(self, spec: FieldSpec, raw, path):
+        if raw is None:
+            return None
+        kind = spec.type
+        where = self.value_path(path)
+        if kind in TEXT_TYPES:
+            if not isinstance(raw, str):
+                self.problem(where, "type", f"{spec.name}: expected {_a(kind)}, not {_shape(raw)}")
+                return None
+            if kind in ("choice", "loss_reason", "stage") and raw not in spec.options:
+                code = {"stage": "unknown-stage", "loss_reason": "unknown-loss-reason"}.get(kind, "choice")
+                self.problem(where, code, f"{spec.name}: '{raw}' is not one of {_listing(spec.options)}")
+                return None
+            if kind == "phone" and not _is_phone(raw):
+                self.problem(where, "type", f"{spec.name}: '{raw}' is not a phone number "
+                                            "(digits, spaces and + - ( ) ., 7 to 15 digits)")
+            elif kind == "email" and not EMAIL.match(raw):
+                self.problem(where, "type", f"{spec.name}: '{raw}' is not an e-mail address")
+            return raw
+        if kind in ("decimal", "integer", "date"):
+            pattern, convert, shape = {
+                "decimal": (DECIMAL, Decimal, "a decimal number like 1250000.50"),
+                "integer": (INTEGER, int, "a whole number"),
+                "date": (DATE, date.fromisoformat, "a date YYYY-MM-DD"),
+            }[kind]
+            if isinstance(raw, str) and pattern.match(raw):
+                try:
+                    return convert(raw)
+                except (ValueError, InvalidOperation):
+                    pass
+            self.problem(where, "type", f"{spec.name}: expected {shape}, not {_show(raw)}")
+            return None
+        if kind == "multichoice":
+            items = raw if isinstance(raw, list) else None
+            if items is None or not all(isinstance(item, str) for item in items):
+                self.problem(where, "type", f"{spec.name}: expected a list of options like [a, b], not {_show(raw)}")
+                return None
+            for index, item in enumerate(items):
+                if item not in spec.options:
+                    self.problem(path + (index,), "choice",
+                                 f"{spec.name}: '{item}' is not one of {_listing(spec.options)}")
+            return [item for item in items if item in spec.options]
+        if kind == "objects":
+            return self.type_objects(spec, raw, path)
+        if kind == "attachments":
+            return self.type_attachments(spec, raw, path)
+        if kind == "history":
+            return self.type_history(spec, raw, path)
+        raise AssertionError(f"unhandled field type {kind}")
+
+    def type_objects(self, spec: FieldSpec, raw, path):
+        if not isinstance(raw, list):
+            self.problem(self.value_path(path), "type", f"{spec.name}: expected a list of {{…}} items, not {_shape(raw)}")
+            return None
+        items = []
+        for index, item in enumerate(raw):
+            item_path = path + (index,)
+            if not isinstance(item, dict):
+                self.problem(item_path, "type", f"{spec.name}[{index + 1}]: expected {{…}} with "
+                                                f"{', '.join(spec.subfields)}, not {_shape(item)}")
+                continue
+            typed = {}
+            for key, value in item.items():
+                sub = spec.subfields.get(key)
+                if sub is None:
+                    self.problem(item_path + (key,), "unknown-field",
+                                 f"{spec.name}[{index + 1}]: unknown field '{key}' (known: {', '.join(spec.subfields)})")
+                    continue
+                typed[key] = self.type_value(sub, value, item_path + (key,))
+            missing = [name for name in spec.required_subfields if typed.get(name) in (None, "")]
+            if missing:
+                self.problem(item_path, "missing-field",
+                             f"{spec.name}[{index + 1}]: {', '.join(missing)} required")
+            items.append(typed)
+        return items
+
+    def type_attachments(self, spec: FieldSpec, raw, path):
+        if not isinstance(raw, list):
+            self.problem(self.value_path(path), "type", f"{spec.name}: expected a list of {{path, sha256}}, not {_shape(raw)}")
+            return None
+        items = []
+        for index, item in enumerate(raw):
+            item_path = path + (index,)
+            if not (isinstance(item, dict) and isinstance(item.get("path"), str)):
+                self.problem(item_path, "type", f"{spec.name}[{index + 1}]: expected {{path, sha256}}")
+                continue
+            digest = item.get("sha256")
+            if not (isinstance(digest, str) and SHA256.match(digest)):
+                self.problem(item_path, "type", f"{spec.name}[{index + 1}]: sha256 must be 64 lowercase hex digits")
+                digest = None
+            extra = set(item) - {"path", "sha256"}
+            if extra:
+                self.problem(item_path, "unknown-field", f"{spec.name}[{index + 1}]: unknown field {sorted(extra)[0]!r}")
+            items.append({"path": item["path"], "sha256": digest})
+        return items
+
+    def type_history(self, spec: FieldSpec, raw, path):
+        if not isinstance(raw, list):
+            self.problem(self.value_path(path), "type", f"history: expected a list of {{stage, at}}, not {_shape(raw)}")
+            return None
+        entries = []
+        for index, item in enumerate(raw):
+            item_path = path + (index,)
+            if not isinstance(item, dict) or not isinstance(item.get("stage"), str):
+                self.problem(item_path, "type", f"history[{index + 1}]: expected {{stage: STAGE, at: TIMESTAMP}}")
+                continue
+            stage = item["stage"]
+            if self.schema.stage(stage) is None:
+                self.problem(item_path + ("stage",), "unknown-stage",
+                             f"history[{index + 1}]: unknown stage '{stage}'")
+            at = item.get("at")
+            moment = _datetime(at) if isinstance(at, str) else None
+            if moment is None:
+                self.problem(item_path + ("at",), "type", f"history[{index + 1}]: 'at' must be an ISO 8601 "
+                                                          f"timestamp with offset, like 2026-03-14T10:02:00+03:00, not {_show(at)}")
+            entries.append({"stage": stage, "at": moment})
+        return entries
+
+
+def _datetime(text: str) -> datetime | None:
+    if not DATETIME.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _is_phone(text: str) -> bool:
+    return bool(PHONE_CHARS.match(text)) and 7 <= sum(ch.isdigit() for ch in text) <= 15
+
+
+def _a(kind: str) -> str:
+    return {"text": "text", "contact": "a contact id", "choice": "one option", "stage": "a stage id",
+            "loss_reason": "a loss reason", "email": "an e-mail address", "phone": "a phone number"}.get(kind, "a string")
+
+
+def _shape(raw) -> str:
+    return "a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else f"'{raw}'"
+
+
+def _show(raw) -> str:
+    return _shape(raw) if not isinstance(raw, str) else f"'{raw}'"
+
+
+def _listing(options) -> str:
+    return ", ".join(options)
+
+
+def build_record(schema: Schema, kind_name: str, path: str, data: bytes) -> Record:
+    """One file's bytes → a Record (never raises for bad content: problems are in the record)."""
+    parsed = parse_record_bytes(data)
+    kind = schema.kind(kind_name)
+    record = Record(kind_name, path, {}, positions=parsed.positions, problems=list(parsed.problems))
+    if parsed.tree is None:
+        record.readable = False
+        return record
+    typer = _Typer(schema, kind, parsed.positions)
+    fields = record.fields
+    for key, raw in parsed.tree.items():
+        spec = kind.fields.get(key)
+        if spec is None:
+            record.unknown[key] = raw
+            continue
+        value = typer.type_value(spec, raw, (key,))
+        if value is not None:
+            fields[key] = value
+    record.problems.extend(typer.problems)
+    record.invalid = typer.invalid_fields
+    return record
+
+
+# -- the workspace ---------------------------------------------------------------------------------------
+
+@dataclass
+class Workspace:
+    root: Path
+    schema: Schema
+    records: list[Record]
+
+    def __post_init__(self):
+        self.by_id: dict[str, list[Record]] = {}
+        for record in self.records:
+            if record.id is not None:
+                self.by_id.setdefault(record.id, []).append(record)
+
+    @property
+    def contacts(self) -> list[Record]:
+        return [record for record in self.records if record.kind == "contact"]
+
+    @property
+    def deals(self) -> list[Record]:
+        return [record for record in self.records if record.kind == "deal"]
+
+    def contact(self, contact_id: str) -> Record | None:
+        for record in self.by_id.get(contact_id, ()):
+            if record.kind == "contact":
+                return record
+        return None
+
+
+def find_root(start: str | os.PathLike | None = None, explicit: str | None = None) -> Path:
+    """The workspace root: `--root`, else FUNNEL_ROOT, else the nearest directory upwards with schema.yaml."""
+    explicit = explicit or os.environ.get("FUNNEL_ROOT") or None
+    if explicit:
+        root = Path(explicit)
+        if not (root / SCHEMA_FILE).is_file():
+            raise WorkspaceError(f"{root}: not a funnel workspace (no {SCHEMA_FILE}); run 'funnel init {root}'")
+        return root
+    here = Path(start or os.getcwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / SCHEMA_FILE).is_file():
+            return directory
+    raise WorkspaceError(f"not inside a funnel workspace (no {SCHEMA_FILE} here or in any parent directory); "
+                         "run 'funnel init' or pass --root DIR")
+
+
+def record_files(root: Path) -> Iterable[tuple[str, str]]:
+    """(kind, relative path) of every record file: `*.md` directly in contacts/ and deals/, no dot-files
+    (a writer's temp file is dot-prefixed and never ends in .md)."""
+    for directory, kind in KIND_OF_DIR.items():
+        try:
+            entries = sorted(entry.name for entry in os.scandir(root / directory)
+                             if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
+        except FileNotFoundError:
+            continue
+        for name in entries:
+            yield kind, f"{directory}/{name}"
+
+
+def kind_of_path(relative: str) -> str | None:
+    parts = relative.split("/")
+    if len(parts) == 2 and parts[1].endswith(".md"):
+        return KIND_OF_DIR.get(parts[0])
+    return None
+
+
+def load_workspace(root: Path, schema: Schema | None = None) -> Workspace:
+    schema = schema or load_schema(root / SCHEMA_FILE)
+    records = []
+    for kind, relative in record_files(root):
+        with open(root / relative, "rb") as handle:
+            data = handle.read()
+        records.append(build_record(schema, kind, relative, data))
+    return Workspace(root, schema, records)
+
+
+def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Record:
+    """The record whose id is `text` or starts with it (as git resolves hashes); one clear error otherwise."""
+    if not ID_PATTERN.match(text) and not re.fullmatch(r"[a-z0-9-]{1,40}", text):
+        raise WorkspaceError(f"'{text}' is not an id (ids are lowercase letters, digits and '-')")
+    candidates = [record for record in workspace.records if record.id is not None
+                  and (kind is None or record.kind == kind)]
+    exact = [record for record in candidates if record.id == text]
+    if len(exact) == 1:
+        return exact[0]
+    matches = exact or [record for record in candidates if record.id.startswith(text)]
+    what = kind or "record"
+    if not matches:
+        raise WorkspaceError(f"no {what} with id '{text}'")
+    if len(matches) > 1:
+        listing = ", ".join(sorted(record.id for record in matches)[:10])
+        raise WorkspaceError(f"'{text}' is ambiguous: it starts {len(matches)} ids ({listing})")
+    return matches[0]
+
+
+def mint_id(kind: str, taken: Iterable[str], length: int = 8) -> str:
+    """A fresh random id: no shared counter, so two people on two branches never mint the same one."""
+    taken = set(taken)
+    while True:
+        candidate = ID_PREFIX[kind] + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+        if candidate not in taken:
+            return candidate
