@@ -131,7 +131,9 @@ def parse_yaml(text: str, line_offset: int = 0) -> tuple[object, dict[Path, Posi
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
-        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        message = str(exc.problem or exc.context)
+        if exc.context and exc.problem and exc.context_mark is not None:
+            message += f" ({exc.context} started on line {exc.context_mark.line + 1 + line_offset})"
         return None, {}, [Problem(line, column, "yaml-syntax", f"malformed YAML: {message}")]
     except yaml.YAMLError as exc:
         return None, {}, [Problem(1 + line_offset, 1, "yaml-syntax", f"malformed YAML: {exc}")]
