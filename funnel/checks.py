@@ -81,7 +81,8 @@ def check_workspace(workspace: Workspace, only: set[str] | None = None) -> list[
         found.extend(check_record(record, run))
     for check in WORKSPACE_CHECKS:
         found.extend(d for d in check(run) if only is None or d.path in only)
-    return sorted(found, key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+    # stable: problems at one place keep the order they were found in (gates in pipeline order)
+    return sorted(found, key=lambda d: (d.path, d.line, d.column))
 
 
 def check_record(record: Record, run: CheckRun) -> list[Diagnostic]:
@@ -132,9 +133,13 @@ def check_gates(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
         return  # without a valid stage no gate can be judged; the stage problem is reported already
     schema = run.workspace.schema
     for unmet in unmet_requirements(record, schema, run.context):
-        if unmet.field in record.invalid:
+        if unmet.fields and unmet.fields[0] in record.invalid:
             continue  # its value was refused while typing, and that problem is reported already
-        where = record.where("stage" if unmet.stage is not None else unmet.field)
+        if unmet.stage is not None:
+            where = record.where("stage")
+        else:
+            present = [name for name in unmet.fields if (name,) in record.positions]
+            where = record.where(present[0] if present else None)
         message = unmet.message
         if unmet.stage is not None:
             stage = schema.stage(unmet.stage)

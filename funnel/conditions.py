@@ -162,6 +162,10 @@ class Compare(Condition):
 class All(Condition):
     parts: tuple[Condition, ...]
 
+    @property
+    def fields(self):
+        return tuple(dict.fromkeys(name for part in self.parts for name in part.fields))
+
     def holds(self, record, context) -> bool:
         return all(part.holds(record, context) for part in self.parts)
 
@@ -172,6 +176,10 @@ class All(Condition):
 @dataclass(frozen=True)
 class Any_(Condition):
     parts: tuple[Condition, ...]
+
+    @property
+    def fields(self):
+        return tuple(dict.fromkeys(name for part in self.parts for name in part.fields))
 
     def holds(self, record, context) -> bool:
         return any(part.holds(record, context) for part in self.parts)

@@ -21,7 +21,7 @@ class Unmet:
     message: str  # "install_address (Installation address): required"
     severity: str  # "error" | "warning"
     code: str  # "gate", "gate-warning" or the rule's own code
-    field: str | None  # the first field the requirement names, to point the message at
+    fields: tuple[str, ...]  # the fields the requirement names, to point the message at
     stage: str | None = None  # the stage whose gate this is; None for the kind's own requirements and rules
 
 
@@ -54,7 +54,9 @@ def unmet_requirements(record, schema: Schema, context: "GateContext | None",
                 _evaluate(requirement, record, context, kind, stage.id, unmet)
     for requirement in kind.rules:
         _evaluate(requirement, record, context, kind, None, unmet)
-    return unmet
+    # "usually three options" says nothing new while "at least one option" is unmet
+    failing = {u.fields for u in unmet if u.severity == "error"}
+    return [u for u in unmet if u.severity == "error" or u.fields not in failing]
 
 
 def _evaluate(requirement: Requirement, record, context, kind, stage_id, unmet: list[Unmet]) -> None:
@@ -73,8 +75,7 @@ def _evaluate(requirement: Requirement, record, context, kind, stage_id, unmet: 
         described = requirement.message
     if isinstance(requirement.when, c.PriorDeal):
         described += f" — {requirement.when.explain(record, context)}"
-    field = condition.fields[0] if condition.fields else None
-    unmet.append(Unmet(described, requirement.severity, requirement.code, field, stage_id))
+    unmet.append(Unmet(described, requirement.severity, requirement.code, tuple(condition.fields), stage_id))
 
 
 def normalize_text(value) -> str:

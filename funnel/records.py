@@ -93,24 +93,26 @@ class _Typer:
     def value_path(self, path):
         return ("=",) + path if len(path) == 1 else path
 
-    def type_value(self, spec: FieldSpec, raw, path):
+    def type_value(self, spec: FieldSpec, raw, path, shown: str | None = None):
+        """The typed value of `raw`, or None with a problem; `shown` names the value in messages."""
         if raw is None:
             return None
         kind = spec.type
+        name = shown or spec.name
         where = self.value_path(path)
         if kind in TEXT_TYPES:
             if not isinstance(raw, str):
-                self.problem(where, "type", f"{spec.name}: expected {_a(kind)}, not {_shape(raw)}")
+                self.problem(where, "type", f"{name}: expected {_a(kind)}, not {_shape(raw)}")
                 return None
             if kind in ("choice", "loss_reason", "stage") and raw not in spec.options:
                 code = {"stage": "unknown-stage", "loss_reason": "unknown-loss-reason"}.get(kind, "choice")
-                self.problem(where, code, f"{spec.name}: '{raw}' is not one of {_listing(spec.options)}")
+                self.problem(where, code, f"{name}: '{raw}' is not one of {_listing(spec.options)}")
                 return None
             if kind == "phone" and not _is_phone(raw):
-                self.problem(where, "type", f"{spec.name}: '{raw}' is not a phone number "
+                self.problem(where, "type", f"{name}: '{raw}' is not a phone number "
                                             "(digits, spaces and + - ( ) ., 7 to 15 digits)")
             elif kind == "email" and not EMAIL.match(raw):
-                self.problem(where, "type", f"{spec.name}: '{raw}' is not an e-mail address")
+                self.problem(where, "type", f"{name}: '{raw}' is not an e-mail address")
             return raw
         if kind in ("decimal", "integer", "date"):
             pattern, convert, shape = {
@@ -123,17 +125,17 @@ class _Typer:
                     return convert(raw)
                 except (ValueError, InvalidOperation):
                     pass
-            self.problem(where, "type", f"{spec.name}: expected {shape}, not {_show(raw)}")
+            self.problem(where, "type", f"{name}: expected {shape}, not {_show(raw)}")
             return None
         if kind == "multichoice":
             items = raw if isinstance(raw, list) else None
             if items is None or not all(isinstance(item, str) for item in items):
-                self.problem(where, "type", f"{spec.name}: expected a list of options like [a, b], not {_show(raw)}")
+                self.problem(where, "type", f"{name}: expected a list of options like [a, b], not {_show(raw)}")
                 return None
             for index, item in enumerate(items):
                 if item not in spec.options:
                     self.problem(path + (index,), "choice",
-                                 f"{spec.name}: '{item}' is not one of {_listing(spec.options)}")
+                                 f"{name}: '{item}' is not one of {_listing(spec.options)}")
             return [item for item in items if item in spec.options]
         if kind == "objects":
             return self.type_objects(spec, raw, path)
@@ -161,7 +163,7 @@ class _Typer:
                     self.problem(item_path + (key,), "unknown-field",
                                  f"{spec.name}[{index + 1}]: unknown field '{key}' (known: {', '.join(spec.subfields)})")
                     continue
-                typed[key] = self.type_value(sub, value, item_path + (key,))
+                typed[key] = self.type_value(sub, value, item_path + (key,), f"{spec.name}[{index + 1}]: {key}")
             missing = [name for name in spec.required_subfields if typed.get(name) in (None, "")]
             if missing:
                 self.problem(item_path, "missing-field",

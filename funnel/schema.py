@@ -335,12 +335,15 @@ class _SchemaBuilder:
             if severity not in ("error", "warning"):
                 self.error(rule_path + ("severity",), "severity must be error or warning")
             message = rule.get("message")
-            for requirement in self.requirements(rule.get("requires"), rule_path + ("requires",), provisional,
-                                                 stage_ids):
-                combined = requirement.when if when is None else (
-                    when if requirement.when is None else c.All((when, requirement.when)))
-                rules.append(Requirement(requirement.condition, combined, severity, code,
-                                         message or requirement.message, requirement.line))
+            parts = self.requirements(rule.get("requires"), rule_path + ("requires",), provisional, stage_ids)
+            if not parts:
+                self.error(rule_path, f"rule '{code}' requires nothing")
+                continue
+            if any(part.when is not None or part.severity != "error" for part in parts):
+                self.error(rule_path + ("requires",), f"rule '{code}': put conditions in the rule's own 'when'")
+            # a rule is one statement: all its requirements together, reported once
+            condition = parts[0].condition if len(parts) == 1 else c.All(tuple(p.condition for p in parts))
+            rules.append(Requirement(condition, when, severity, code, message, self.where(rule_path)[0]))
         card = self.card(tree.get("card"), path + ("card",), fields, stage_ids)
         return Kind(name, fields, tuple(requires), tuple(rules), card)
 
