@@ -37,6 +37,10 @@ def format_option(*choices: str):
     return decorate
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def shown_path(root: Path, relative: str) -> str:
     """A path an editor opened in the current directory can jump to."""
     absolute = root / relative
@@ -89,8 +93,7 @@ def check(paths, root, output_format):
     if output_format == "text":
         checked = len(only) if only is not None else len(workspace.records)
         warnings = len(diagnostics) - errors
-        output.note(f"{checked} files checked: {errors} error{'s' * (errors != 1)}, "
-                    f"{warnings} warning{'s' * (warnings != 1)}")
+        output.note(f"{plural(checked, 'file')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}")
     raise SystemExit(1 if errors else 0)
 
 

@@ -112,8 +112,8 @@ class SchemaError(Exception):
 
     def __init__(self, path: str, problems: list[Problem]):
         self.path = path
-        self.problems = problems
-        first = problems[0]
+        self.problems = sorted(problems, key=lambda p: (p.line, p.column))
+        first = self.problems[0]
         super().__init__(f"{path}:{first.line}:{first.column}: error: {first.message}")
 
 

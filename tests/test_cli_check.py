@@ -1,0 +1,91 @@
+"""The `check` command's contract: exit codes, formats, paths, workspace discovery."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import CONTACT, full_deal
+
+BAD_CONTACT = CONTACT.replace("id: c-ivanov01", "id: c-bad00001").replace("source: website", "source: tv")
+
+
+def test_json_format_lists_every_problem(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "contacts/c-bad00001.md": BAD_CONTACT})
+    monkeypatch.chdir(root)
+    result = run("check", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [{
+        "path": "contacts/c-bad00001.md", "line": 7, "column": 9, "severity": "error", "code": "choice",
+        "message": "source: 'tv' is not one of website, referral, exhibition, advertising, cold_call, repeat, other",
+    }]
+
+
+def test_json_format_of_a_clean_workspace_is_an_empty_array(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    monkeypatch.chdir(root)
+    result = run("check", "--format", "json")
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+
+
+def test_paths_limit_what_is_reported(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "contacts/c-bad00001.md": BAD_CONTACT,
+                      "deals/d-good0001.md": full_deal("d-good0001", "lead")})
+    monkeypatch.chdir(root)
+    assert run("check", "contacts/c-ivanov01.md", "deals").exit_code == 0
+    result = run("check", "contacts")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("contacts/c-bad00001.md:7:9: error:")
+    missing = run("check", "deals/d-nothere1.md")
+    assert missing.exit_code == 1
+    assert missing.stderr == "Error: deals/d-nothere1.md: no such file or directory\n"
+
+
+def test_workspace_is_found_upwards_or_given_by_root_or_environment(workspace, run, monkeypatch, tmp_path):
+    root = workspace({"contacts/c-bad00001.md": BAD_CONTACT})
+    monkeypatch.chdir(root / "deals")
+    assert run("check").stdout.startswith("../contacts/c-bad00001.md:7:9:")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert run("check", "--root", str(root)).exit_code == 1
+    assert run("check", env={"FUNNEL_ROOT": str(root)}).exit_code == 1
+    nowhere = run("check")
+    assert nowhere.exit_code == 1
+    assert nowhere.stderr.startswith("Error: not inside a funnel workspace")
+    assert "Traceback" not in nowhere.output
+
+
+def test_usage_errors_exit_2(workspace, run, monkeypatch):
+    root = workspace({})
+    monkeypatch.chdir(root)
+    assert run("check", "--format", "yaml").exit_code == 2
+    assert run("check", "--no-such-flag").exit_code == 2
+
+
+def test_a_broken_schema_is_reported_with_its_line(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT}, schema="stages: [}\n")
+    monkeypatch.chdir(root)
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("schema.yaml:1:")
+    assert "[yaml-syntax]" in result.stdout
+
+
+def test_every_command_has_help_with_an_example(run):
+    from funnel.cli import main
+
+    for name, command in main.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Example" in result.stdout, name
+
+
+def test_installed_console_script_runs_check(workspace):
+    root = workspace({"contacts/c-bad00001.md": BAD_CONTACT})
+    completed = subprocess.run([sys.executable, "-m", "funnel", "check", "--root", str(root)],
+                               capture_output=True, text=True, cwd=root)
+    assert completed.returncode == 1
+    assert completed.stdout.startswith("contacts/c-bad00001.md:7:9: error: source: 'tv'")
+    assert "1 files checked" not in completed.stderr and "1 file checked: 1 error, 0 warnings" in completed.stderr
