@@ -16,9 +16,22 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from yaml.nodes import ScalarNode, SequenceNode
 
 try:  # the C parser is the speed floor; the pure-Python one is only a fallback for odd installs
-    from yaml import CBaseLoader as _Loader
+    from yaml._yaml import CParser
+
+    class _Loader(CParser):
+        """libyaml's composer with no tag resolution at all.
+
+        CParser asks Python to resolve a tag for every node (`resolve`, `descend_resolver`,
+        `ascend_resolver`): three Python calls per node that cost a third of the parse. We never read
+        tags (the schema types every value), so the hooks are bound to C builtins that take the same
+        arguments and do next to nothing."""
+
+        resolve = slice  # (kind, value, implicit) -> an unused tag
+        descend_resolver = slice  # (parent, index)
+        ascend_resolver = tuple  # ()
 except ImportError:  # pragma: no cover
     from yaml import BaseLoader as _Loader
 
@@ -27,7 +40,6 @@ NULL_WORDS = frozenset(("", "~", "null", "Null", "NULL"))
 MAX_FRONT_MATTER = 1 << 20  # bytes of front matter; a record is never that large
 MAX_DEPTH = 64  # nesting a record never needs; libyaml's composer recurses on the C stack
 CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
-FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 INLINE_NESTING = re.compile(r"(?:[-?][ \t]+){%d,}" % MAX_DEPTH)
 
 Position = tuple[int, int]
@@ -68,14 +80,14 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem(line, column, "encoding", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})")
 
 
-def parse_record_bytes(data: bytes) -> ParsedText:
+def parse_record_bytes(data: bytes, all_positions: bool = True) -> ParsedText:
     text, problem = decode(data)
     if text is None:
         return ParsedText(None, {}, [problem])
-    return parse_record_text(text)
+    return parse_record_text(text, all_positions)
 
 
-def parse_record_text(text: str) -> ParsedText:
+def parse_record_text(text: str, all_positions: bool = True) -> ParsedText:
     has_bom = text.startswith("\ufeff")
     if has_bom:
         text = text[1:]
@@ -98,19 +110,19 @@ def parse_record_text(text: str) -> ParsedText:
     if first_line.rstrip("\r").rstrip() != "---":
         problems.append(Problem(1, 1, "no-front-matter", "missing front matter: the first line must be '---'"))
         return result
-    closing = FENCE.search(text, first_end + 1)
-    if closing is None:
+    closing = closing_fence(text, first_end)
+    if closing < 0:
         problems.append(Problem(1, 1, "unterminated-front-matter",
                                 "front matter is not closed: no '---' line after the opening one"))
         return result
-    front = text[first_end + 1:closing.start()]
-    body_start = text.find("\n", closing.start())
+    front = text[first_end + 1:closing]
+    body_start = text.find("\n", closing)
     result.body = "" if body_start < 0 else text[body_start + 1:]
     result.body_line = front.count("\n") + 3
     if len(front) > MAX_FRONT_MATTER:
         problems.append(Problem(2, 1, "too-large", f"front matter larger than {MAX_FRONT_MATTER} bytes"))
         return result
-    tree, positions, tree_problems = parse_yaml(front, line_offset=1)
+    tree, positions, tree_problems = parse_yaml(front, line_offset=1, all_positions=all_positions)
     problems.extend(tree_problems)
     if tree is None and not tree_problems:
         tree = {}
@@ -121,7 +133,21 @@ def parse_record_text(text: str) -> ParsedText:
     return result
 
 
-def parse_yaml(text: str, line_offset: int = 0) -> tuple[object, dict[Path, Position], list[Problem]]:
+def closing_fence(text: str, first_end: int) -> int:
+    """Offset of the line `---` that closes the front matter, or -1 (str.find beats a multiline regex)."""
+    start = first_end
+    while True:
+        start = text.find("\n---", start)
+        if start < 0:
+            return -1
+        line_end = text.find("\n", start + 4)
+        rest = text[start + 4:] if line_end < 0 else text[start + 4:line_end]
+        if not rest.strip(" \t\r"):
+            return start + 1
+        start += 4
+
+
+def parse_yaml(text: str, line_offset: int = 0, all_positions: bool = True) -> tuple[object, dict[Path, Position], list[Problem]]:
     """Untyped tree of one YAML document, positions (1-based, shifted by line_offset) and problems."""
     too_deep = nesting_problem(text, line_offset)
     if too_deep:
@@ -139,9 +165,13 @@ def parse_yaml(text: str, line_offset: int = 0) -> tuple[object, dict[Path, Posi
         return None, {}, [Problem(1 + line_offset, 1, "yaml-syntax", f"malformed YAML: {exc}")]
     if node is None:
         return None, {}, []
-    builder = _TreeBuilder(line_offset, budget=10_000 + len(text))
+    builder = _TreeBuilder(line_offset, budget=10_000 + len(text), all_positions=all_positions)
     try:
-        tree = builder.build(node, ())
+        try:
+            tree = builder.build(node, ())
+        except _NeedPositions:
+            builder = _TreeBuilder(line_offset, budget=10_000 + len(text), all_positions=True)
+            tree = builder.build(node, ())
     except _AliasBomb:
         mark = node.start_mark
         return None, {}, [Problem(mark.line + 1 + line_offset, 1, "alias-bomb",
@@ -162,7 +192,10 @@ def nesting_problem(text: str, line_offset: int) -> Problem | None:
                                    f"values nested more than {MAX_DEPTH} levels deep")
             elif char in "]}" and depth:
                 depth -= 1
-    match = INLINE_NESTING.search(text)
+    # "- - - x" nests a sequence per dash; count first, the regex scan is only worth it when it could match
+    match = None
+    if text.count("- ") + text.count("? ") + text.count("-\t") + text.count("?\t") > MAX_DEPTH:
+        match = INLINE_NESTING.search(text)
     if match:
         return Problem(text.count("\n", 0, match.start()) + 1 + line_offset, 1, "too-deep",
                        f"values nested more than {MAX_DEPTH} levels deep")
@@ -180,8 +213,11 @@ class _TreeBuilder:
     document is cheap; only expanding it is not. The budget counts visited nodes: a legitimate document has
     at most one node per character, so anything beyond that came from aliases."""
 
-    def __init__(self, line_offset: int, budget: int):
+    def __init__(self, line_offset: int, budget: int, all_positions: bool = True):
         self.line_offset = line_offset
+        # Positions deeper than list items (`history[2].at`) are only needed for a message; the fast path
+        # skips them and a record with problems is read again with all of them.
+        self.all_positions = all_positions
         self.budget = budget
         self.positions: dict[Path, Position] = {}
         self.problems: list[Problem] = []
@@ -191,24 +227,32 @@ class _TreeBuilder:
         return mark.line + 1 + self.line_offset, mark.column + 1
 
     def build(self, node, path: Path):
+        # the hot loop of every read: marks are read inline rather than through position()
         self.budget -= 1
         if self.budget < 0:
             raise _AliasBomb
-        if isinstance(node, yaml.ScalarNode):
+        node_type = type(node)
+        if node_type is ScalarNode:
             value = node.value
             if node.style is None and value in NULL_WORDS:
                 return None
             return value
-        if isinstance(node, yaml.SequenceNode):
+        offset = self.line_offset + 1
+        positions = self.positions
+        if not self.all_positions and len(path) >= 2:
+            return self.plain(node)
+        if node_type is SequenceNode:
             items = []
             for index, item in enumerate(node.value):
                 item_path = path + (index,)
-                self.positions[item_path] = self.position(item)
+                mark = item.start_mark
+                positions[item_path] = (mark.line + offset, mark.column + 1)
                 items.append(self.build(item, item_path))
             return items
         mapping: dict = {}
+        top = not path
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not ScalarNode:
                 line, column = self.position(key_node)
                 self.problems.append(Problem(line, column, "yaml-syntax", "a key must be a plain name"))
                 continue
@@ -216,13 +260,48 @@ class _TreeBuilder:
             key_path = path + (key,)
             if key in mapping:
                 line, column = self.position(key_node)
-                first_line = self.positions[key_path][0]
+                first_line = positions[key_path][0]
                 self.problems.append(Problem(line, column, "duplicate-key",
                                              f"duplicate key '{key}' (first on line {first_line})"))
                 continue
-            self.positions[key_path] = self.position(key_node if not path else value_node)
-            if not path:
-                # top-level: remember the value's position too, for messages about the value itself
-                self.positions[("=", key)] = self.position(value_node)
-            mapping[key] = self.build(value_node, key_path)
+            value_mark = value_node.start_mark
+            value_position = (value_mark.line + offset, value_mark.column + 1)
+            if top:
+                # top-level: the key's position, and the value's under ("=", key) for messages about it
+                key_mark = key_node.start_mark
+                positions[key_path] = (key_mark.line + offset, key_mark.column + 1)
+                positions[("=", key)] = value_position
+            else:
+                positions[key_path] = value_position
+            if type(value_node) is ScalarNode:
+                self.budget -= 1
+                value = value_node.value
+                mapping[key] = None if value_node.style is None and value in NULL_WORDS else value
+            else:
+                mapping[key] = self.build(value_node, key_path)
         return mapping
+
+    def plain(self, node):
+        """The value of a node deep inside a list item, without positions (see all_positions)."""
+        self.budget -= 1
+        if self.budget < 0:
+            raise _AliasBomb
+        node_type = type(node)
+        if node_type is ScalarNode:
+            value = node.value
+            return None if node.style is None and value in NULL_WORDS else value
+        if node_type is SequenceNode:
+            return [self.plain(item) for item in node.value]
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if type(key_node) is ScalarNode else None
+            if key is None or key in mapping:
+                # rare: let the full walk (with positions) word the problem
+                self.all_positions = True
+                raise _NeedPositions
+            mapping[key] = self.plain(value_node)
+        return mapping
+
+
+class _NeedPositions(Exception):
+    pass

@@ -246,7 +246,15 @@ def _listing(options) -> str:
 
 def build_record(schema: Schema, kind_name: str, path: str, data: bytes) -> Record:
     """One file's bytes → a Record (never raises for bad content: problems are in the record)."""
-    parsed = parse_record_bytes(data)
+    record = _typed_record(schema, kind_name, path, data, all_positions=False)
+    if record.problems and record.readable:
+        # read again with every position, so messages point at the exact value
+        record = _typed_record(schema, kind_name, path, data, all_positions=True)
+    return record
+
+
+def _typed_record(schema: Schema, kind_name: str, path: str, data: bytes, all_positions: bool) -> Record:
+    parsed = parse_record_bytes(data, all_positions)
     kind = schema.kind(kind_name)
     record = Record(kind_name, path, {}, positions=parsed.positions, problems=list(parsed.problems))
     if parsed.tree is None:
