@@ -67,6 +67,15 @@ class Record:
         return self.fields.get(name, default)
 
 
+def record_data(record: Record, schema: Schema) -> dict[str, Any]:
+    """Every field the record holds, by name, in schema order (id and stage first), then unknown keys:
+    the shape of `show --format json`."""
+    kind = schema.kind(record.kind)
+    data = {name: record.fields[name] for name in kind.fields if name in record.fields}
+    data.update(record.unknown)
+    return data
+
+
 # -- typing by the schema -------------------------------------------------------------------------------
 
 class _Typer:
@@ -296,6 +305,18 @@ class Workspace:
     @property
     def deals(self) -> list[Record]:
         return [record for record in self.records if record.kind == "deal"]
+
+    def viewable(self, kind: str | None = None) -> tuple[list[Record], list[Record]]:
+        """(records a view can show, records it must skip). A record is skipped when it could not be read
+        or a value could not be typed; a deal that merely misses a gate is still shown."""
+        shown, skipped = [], []
+        for record in self.records:
+            if kind is not None and record.kind != kind:
+                continue
+            broken = not record.readable or record.id is None or any(
+                problem.severity == "error" for problem in record.problems)
+            (skipped if broken else shown).append(record)
+        return shown, skipped
 
     def contact(self, contact_id: str) -> Record | None:
         for record in self.by_id.get(contact_id, ()):

@@ -1,0 +1,26 @@
+"""What "today" is: the system date, unless FUNNEL_TODAY (YYYY-MM-DD) says otherwise, so days in stage,
+staleness and overdue marks are reproducible. It affects what is read, never the timestamps of writes."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+
+class ClockError(ValueError):
+    pass
+
+
+def today() -> date:
+    value = os.environ.get("FUNNEL_TODAY")
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ClockError(f"FUNNEL_TODAY={value!r} is not a date YYYY-MM-DD") from None
+    return date.today()
+
+
+def now() -> datetime:
+    """The moment of a write, with the local offset (history entries are ISO 8601 with offset)."""
+    return datetime.now().astimezone().replace(microsecond=0)
