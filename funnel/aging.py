@@ -1,0 +1,49 @@
+"""How long a deal has been where it is: days in stage, stale (past the stage's rot_days), overdue next action.
+
+All of it is read from the record (`history`, `next_action_due`) against "today" (clock.today()), so the
+board, `list --stale/--due` and the reports agree."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .schema import Schema
+
+
+def entered_current_stage(record) -> date | None:
+    """The date the deal entered its current stage: the last history entry (a backward move counts as
+    entering anew), or `created` when there is no history."""
+    history = record.fields.get("history") or []
+    for entry in reversed(history):
+        moment = entry.get("at")
+        if moment is not None and entry.get("stage") == record.fields.get("stage"):
+            return moment.date()
+    if history and history[-1].get("at") is not None:
+        return history[-1]["at"].date()
+    created = record.fields.get("created")
+    return created if isinstance(created, date) else None
+
+
+def days_in_stage(record, today: date) -> int | None:
+    entered = entered_current_stage(record)
+    return None if entered is None else max(0, (today - entered).days)
+
+
+def stale_days(record, schema: Schema, today: date) -> int | None:
+    """Days past the stage's rot_days (None when not stale, closed, or the stage sets no rot_days)."""
+    stage = schema.stage(record.fields.get("stage") or "")
+    if stage is None or stage.terminal is not None or stage.rot_days is None:
+        return None
+    days = days_in_stage(record, today)
+    if days is None or days <= stage.rot_days:
+        return None
+    return days - stage.rot_days
+
+
+def overdue_days(record, schema: Schema, today: date, field: str = "next_action_due") -> int | None:
+    """Days past `next_action_due` on an open deal (None when not overdue)."""
+    stage = schema.stage(record.fields.get("stage") or "")
+    due = record.fields.get(field)
+    if stage is None or stage.terminal is not None or not isinstance(due, date) or due >= today:
+        return None
+    return (today - due).days
