@@ -125,3 +125,142 @@ def _print_diagnostics(root: Path, diagnostics: list[Diagnostic], output_format:
         output.write_json([d.as_json() for d in shown])
     else:
         output.write_lines(d.format() for d in shown)
+
+
+# -- writing commands -----------------------------------------------------------------------------------------
+
+def write_options(function):
+    function = click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+                            help="A field value, read by the field's type (repeatable).")(function)
+    return function
+
+
+def refusal(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def run_write(action):
+    """Run a model write, turning refusals and bad values into one clear message and exit 1."""
+    from .values import ValueError_
+    from .writes import Refused
+
+    try:
+        return action()
+    except (Refused, ValueError_, WorkspaceError) as exc:
+        raise refusal(exc)
+
+
+@main.group()
+def contact():
+    """Contacts: `funnel contact add`.
+
+    \b
+    Example:
+      funnel contact add --set name="Иванов Пётр" --set phone="+7 912 345-67-89" \\
+        --set source=website --set equipment_preference=domestic --set client_type=end_customer
+    """
+
+
+@main.group()
+def deal():
+    """Deals: `funnel deal add`.
+
+    \b
+    Example:
+      funnel deal add --contact c-4f8h --set title="Насосная станция" --set owner=ivanov
+    """
+
+
+@contact.command("add")
+@write_options
+@root_option
+@format_option("text", "json")
+def contact_add(assignments, root, output_format):
+    """Add a contact; prints only its new id.
+
+    \b
+    Example:
+      id=$(funnel contact add --set name="Иванов Пётр" --set email=ivanov@example.ru \\
+             --set source=referral --set equipment_preference=no_preference --set client_type=end_customer)
+    """
+    root_dir = Context(root).root()
+    written = run_write(lambda: _add(root_dir, "contact", assignments))
+    _report_written(root_dir, written, output_format, written.record.id)
+
+
+@deal.command("add")
+@click.option("--contact", "contact_id", required=True, metavar="ID", help="The deal's contact (id or prefix).")
+@write_options
+@root_option
+@format_option("text", "json")
+def deal_add(contact_id, assignments, root, output_format):
+    """Add a deal in the first stage; prints only its new id.
+
+    \b
+    Example:
+      id=$(funnel deal add --contact c-4f8h --set title="Котельная, ЖК «Север»" --set owner=ivanov)
+    """
+    root_dir = Context(root).root()
+    written = run_write(lambda: _add(root_dir, "deal", assignments + (f"contact={contact_id}",)))
+    _report_written(root_dir, written, output_format, written.record.id)
+
+
+def _add(root_dir: Path, kind: str, assignments):
+    from .values import parse_assignments
+    from .writes import add_record, new_deal_values
+
+    schema = load_schema(root_dir / "schema.yaml")
+    protected = ("id", "stage", "history")
+    changes = parse_assignments(schema.kind(kind), list(assignments), protected)
+    return add_record(root_dir, kind, changes, new_deal_values if kind == "deal" else None)
+
+
+def _report_written(root_dir: Path, written, output_format: str, text_line: str | None) -> None:
+    from .records import record_data
+
+    if output_format == "json":
+        output.write_json(record_data(written.record, load_schema(root_dir / "schema.yaml")))
+    elif text_line is not None:
+        output.write_lines([text_line])
+    for note in written.notes:
+        output.note(f"warning: {note}")
+
+
+@main.command("set")
+@click.argument("record_id", metavar="ID")
+@click.argument("assignments", nargs=-1, metavar="FIELD=VALUE…")
+@click.option("--unset", "unsets", multiple=True, metavar="FIELD", help="Remove a field (repeatable).")
+@root_option
+@format_option("text", "json")
+def set_command(record_id, assignments, unsets, root, output_format):
+    """Change fields of a deal or a contact, validated; stages change only with move, win and lose.
+
+    Refused, writing nothing, when a value does not fit its field or the result would break a gate or rule
+    of the deal's current stage.
+
+    \b
+    Examples:
+      funnel set d-7k3m amount=1250000.50 install_address="г. Казань, ул. Баумана, д. 12"
+      funnel set d-7k3m categories=small,standard --unset next_action_due
+    """
+    from .values import parse_assignments
+    from .writes import update_record
+
+    root_dir = Context(root).root()
+    if not assignments and not unsets:
+        raise click.UsageError("nothing to change: give FIELD=VALUE or --unset FIELD")
+
+    def plan(tx, record):
+        kind = tx.schema.kind(record.kind)
+        protected = ("id", "stage", "history")
+        changes = parse_assignments(kind, list(assignments), protected)
+        changes.update(parse_assignments(kind, [f"{name}=" for name in unsets], protected))
+        return changes, None, f"{record.kind} {record.id}"
+
+    def action():
+        return update_record(root_dir, record_id, plan)
+
+    written, before = run_write(action)
+    changed = ", ".join(list(dict.fromkeys([a.partition("=")[0].strip() for a in assignments] + list(unsets))))
+    line = f"{written.record.id}: {changed}" if written.changed else f"{written.record.id}: unchanged"
+    _report_written(root_dir, written, output_format, line)

@@ -1,0 +1,223 @@
+"""Every change to a record file goes through here: locked, validated, byte-exact, atomic.
+
+A write reads the workspace under the workspace lock (so parallel commands never lose each other's updates),
+edits only the lines it must (editing.py), reads the result back as `check` would, and refuses — writing
+nothing — when the result has an error the file did not have before. An old, unrelated problem in the file
+does not block an edit; `check` still reports it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import clock
+from .atomic import LockTimeout, atomic_write, workspace_lock
+from .checks import CheckRun, Diagnostic, check_record
+from .editing import EditError, append_item, render_record, set_field, unset_field
+from .gates import GateContext, normalize_text
+from .records import Record, Workspace, build_record, load_workspace, mint_id, resolve_id
+
+KIND_DIRS = {"contact": "contacts", "deal": "deals"}
+
+
+class Refused(Exception):
+    """The command is refused and nothing was written; `problems` are the reasons, one per line."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        return "\n".join([self.message] + [f"  {problem}" for problem in self.problems])
+
+
+@dataclass
+class Written:
+    record: Record  # the record as written (re-read from the new bytes)
+    changed: bool  # False when the file already held exactly this
+    notes: list[str] = field(default_factory=list)  # warnings the person should see
+
+
+class Transaction:
+    """One locked read-modify-write of the workspace."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._lock = workspace_lock(root)
+
+    def __enter__(self) -> "Transaction":
+        try:
+            self._lock.__enter__()
+        except LockTimeout as exc:
+            raise Refused(str(exc)) from None
+        self.workspace: Workspace = load_workspace(self.root)
+        self.context = GateContext.of(self.workspace)
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._lock.__exit__(*exc_info)
+
+    @property
+    def schema(self):
+        return self.workspace.schema
+
+    def resolve(self, text: str, kind: str | None = None) -> Record:
+        from .records import WorkspaceError
+
+        try:
+            return resolve_id(self.workspace, text, kind)
+        except WorkspaceError as exc:
+            raise Refused(str(exc)) from None
+
+    def read_text(self, record: Record) -> str:
+        data = (self.root / record.path).read_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(f"{record.path}: not valid UTF-8; fix it first (funnel check shows where)") from None
+
+    def key_order(self, kind: str) -> list[str]:
+        return list(self.schema.kind(kind).fields)
+
+    # -- validation ------------------------------------------------------------------------------------------
+    def diagnostics(self, records: list[Record], context: GateContext) -> list[Diagnostic]:
+        run = CheckRun(self.workspace, context)
+        found = []
+        for record in records:
+            found.extend(check_record(record, run))
+        return found
+
+    def affected(self, record: Record, context: GateContext) -> list[Record]:
+        """Deals whose gates may read `record`: those of the same contact or of the same company."""
+        groups = set()
+        if record.kind == "contact":
+            groups.add(("contact", record.id))
+            company = normalize_text(record.fields.get("company"))
+            if company:
+                groups.add(("company", company))
+        else:
+            contact = context.contact_of(record)
+            if record.fields.get("contact"):
+                groups.add(("contact", record.fields["contact"]))
+            if contact is not None and normalize_text(contact.fields.get("company")):
+                groups.add(("company", normalize_text(contact.fields.get("company"))))
+        result = []
+        for deal in context.deals:
+            if deal.id == record.id:
+                continue
+            contact = context.contact_of(deal)
+            keys = {("contact", deal.fields.get("contact"))}
+            if contact is not None:
+                keys.add(("company", normalize_text(contact.fields.get("company"))))
+            if keys & groups:
+                result.append(deal)
+        return result
+
+    def refuse_new_errors(self, old: Record | None, new: Record, what: str) -> list[str]:
+        """Raise Refused when `new` (or a deal that depends on it) gains an error; return new warnings."""
+        new_context = self.context.replacing(new)
+        before_records = ([old] if old is not None else []) + (self.affected(old, self.context) if old else [])
+        after_records = [new] + self.affected(new, new_context)
+        before_ids = {r.id for r in before_records}
+        # deals that only became affected after the change are judged before it too
+        before_records += [r for r in self.affected(new, self.context) if r.id not in before_ids]
+        before = Counter(_key(d) for d in self.diagnostics(before_records, self.context))
+        added: list[Diagnostic] = []
+        warnings: list[str] = []
+        for diagnostic in self.diagnostics(after_records, new_context):
+            key = _key(diagnostic)
+            if before[key] > 0:
+                before[key] -= 1
+                continue
+            if diagnostic.severity == "error":
+                added.append(diagnostic)
+            else:
+                warnings.append(_problem_text(diagnostic, new))
+        if added:
+            raise Refused(f"{what}: refused, nothing written:", [_problem_text(d, new) for d in added])
+        return warnings
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def write(self, record_path: str, text: str, kind: str, old: Record | None, what: str) -> Written:
+        data = text.encode("utf-8")
+        new = build_record(self.schema, kind, record_path, data)
+        warnings = self.refuse_new_errors(old, new, what)
+        atomic_write(self.root / record_path, data)
+        return Written(new, True, warnings)
+
+
+def _key(diagnostic: Diagnostic) -> tuple:
+    return diagnostic.path, diagnostic.code, diagnostic.message
+
+
+def _problem_text(diagnostic: Diagnostic, record: Record) -> str:
+    prefix = "" if diagnostic.path == record.path else f"{diagnostic.path}: "
+    return f"{prefix}{diagnostic.message}"
+
+
+# -- the edits every command makes -----------------------------------------------------------------------------
+
+def edit_text(text: str, changes: dict[str, Any], order: list[str], history_entry: dict | None = None) -> str:
+    """`text` with `changes` applied (None removes a field) and a history entry appended."""
+    try:
+        for name, value in changes.items():
+            text = unset_field(text, name) if value is None else set_field(text, name, value, order)
+        if history_entry is not None:
+            text = append_item(text, "history", history_entry, order)
+    except EditError as exc:
+        raise Refused(f"cannot edit this file safely: {exc}") from None
+    return text
+
+
+def add_record(root: Path, kind: str, changes: dict[str, Any],
+               prepare: Callable[[Transaction, dict[str, Any]], None] | None = None) -> Written:
+    """A new contact or deal: a fresh id, the given fields, validated as a whole; refused when invalid."""
+    with Transaction(root) as tx:
+        values = {name: value for name, value in changes.items() if value is not None}
+        if prepare is not None:
+            prepare(tx, values)
+        record_id = mint_id(kind, tx.workspace.by_id)
+        while (root / KIND_DIRS[kind] / f"{record_id}.md").exists():
+            record_id = mint_id(kind, set(tx.workspace.by_id) | {record_id})
+        values["id"] = record_id
+        order = tx.key_order(kind)
+        fields = [(name, values[name]) for name in order if name in values]
+        text = render_record(fields)
+        relative = f"{KIND_DIRS[kind]}/{record_id}.md"
+        (root / KIND_DIRS[kind]).mkdir(exist_ok=True)
+        return tx.write(relative, text, kind, None, f"new {kind}")
+
+
+def new_deal_values(tx: Transaction, values: dict[str, Any]) -> None:
+    """A new deal starts in the first stage, with `created` and a first history entry."""
+    contact_text = values.get("contact")
+    if isinstance(contact_text, str):
+        values["contact"] = tx.resolve(contact_text, "contact").id
+    first = tx.schema.first_stage.id
+    moment = clock.now()
+    values.setdefault("created", moment.date())
+    values["stage"] = first
+    values["history"] = [{"stage": first, "at": moment}]
+
+
+Plan = Callable[["Transaction", Record], tuple[dict[str, Any], dict | None, str]]
+
+
+def update_record(root: Path, id_text: str, plan: Plan, kind: str | None = None) -> tuple[Written, Record]:
+    """Change one record under the lock. `plan(tx, record)` says what to change, from the record as it is now:
+    (changes — None removes a field —, a history entry to append or None, what to call the change in
+    messages). Returns what was written and the record as it was before."""
+    with Transaction(root) as tx:
+        record = tx.resolve(id_text, kind)
+        if not record.readable:
+            raise Refused(f"{record.path}: cannot be read as a record; run 'funnel check' and fix it first")
+        changes, history_entry, what = plan(tx, record)
+        text = tx.read_text(record)
+        new_text = edit_text(text, changes, tx.key_order(record.kind), history_entry)
+        if new_text == text:
+            return Written(record, False), record
+        return tx.write(record.path, new_text, record.kind, record, what), record
