@@ -264,3 +264,127 @@ def set_command(record_id, assignments, unsets, root, output_format):
     changed = ", ".join(list(dict.fromkeys([a.partition("=")[0].strip() for a in assignments] + list(unsets))))
     line = f"{written.record.id}: {changed}" if written.changed else f"{written.record.id}: unchanged"
     _report_written(root_dir, written, output_format, line)
+
+
+# -- moving deals through the pipeline ---------------------------------------------------------------------------
+
+def _stage_changes(tx, record, assignments) -> dict:
+    from .values import parse_assignments
+
+    return parse_assignments(tx.schema.kind(record.kind), list(assignments), ("id", "stage", "history"))
+
+
+def _run_stage_plan(root_dir: Path, deal_id: str, make_plan, output_format: str) -> None:
+    from .writes import update_record
+
+    written, before = run_write(lambda: update_record(root_dir, deal_id, make_plan, kind="deal"))
+    old, new = before.fields.get("stage"), written.record.fields.get("stage")
+    line = f"{written.record.id}: {old} → {new}" if old != new else f"{written.record.id}: stays in {new}"
+    _report_written(root_dir, written, output_format, line)
+
+
+@main.command()
+@click.argument("deal_id", metavar="DEAL")
+@click.argument("stage", required=False)
+@click.option("--next", "step", flag_value="next", help="The next stage on the main path (optional stages "
+                                                        "are entered by name).")
+@click.option("--prev", "step", flag_value="prev", help="The previous stage on the main path.")
+@click.option("--reopen", is_flag=True, help="Allow moving a won or lost deal back into an active stage.")
+@write_options
+@root_option
+@format_option("text", "json")
+def move(deal_id, stage, step, reopen, assignments, root, output_format):
+    """Move a deal to STAGE through its gate, setting the given fields in the same step.
+
+    On refusal every unmet requirement is named and nothing is written. Backward moves are allowed and
+    recorded in history; a closed deal goes back only with --reopen.
+
+    \b
+    Examples:
+      funnel move d-7k3m contract
+      funnel move d-7k3m --next --set install_address="г. Казань, ул. Баумана, д. 12"
+      funnel move d-7k3m proposal --reopen
+    """
+    from .lifecycle import move_plan
+
+    if bool(stage) == bool(step):
+        raise click.UsageError("give either STAGE or one of --next / --prev")
+    root_dir = Context(root).root()
+
+    def plan(tx, record):
+        return move_plan(stage, step, _stage_changes(tx, record, assignments), reopen)(tx, record)
+
+    _run_stage_plan(root_dir, deal_id, plan, output_format)
+
+
+@main.command()
+@click.argument("deal_id", metavar="DEAL")
+@click.option("--reopen", is_flag=True, help="Allow winning a deal that was lost.")
+@write_options
+@root_option
+@format_option("text", "json")
+def win(deal_id, reopen, assignments, root, output_format):
+    """Close a deal as won, through the gate of the won stage.
+
+    \b
+    Example:
+      funnel win d-7k3m --set postpayment_paid_on=2026-06-01
+    """
+    from .lifecycle import win_plan
+
+    root_dir = Context(root).root()
+
+    def plan(tx, record):
+        return win_plan(_stage_changes(tx, record, assignments), reopen)(tx, record)
+
+    _run_stage_plan(root_dir, deal_id, plan, output_format)
+
+
+@main.command()
+@click.argument("deal_id", metavar="DEAL")
+@click.option("--reason", required=True, help="A loss reason from schema.yaml's list.")
+@click.option("--comment", required=True, help="Why the deal was lost, in words (required, non-blank).")
+@write_options
+@root_option
+@format_option("text", "json")
+def lose(deal_id, reason, comment, assignments, root, output_format):
+    """Close an open deal as lost, with a reason from the list and a comment; records the stage it was lost at.
+
+    \b
+    Examples:
+      funnel lose d-7k3m --reason price --comment "Выбрали поставщика дешевле на 15%"
+      funnel lose d-7k3m --reason finance_ban --comment "Долг по прошлому договору" --set finance_check=banned
+    """
+    from .lifecycle import LOSS_REASON, lose_plan
+    from .values import ValueError_, field_spec, parse_value
+
+    root_dir = Context(root).root()
+
+    def plan(tx, record):
+        try:
+            parsed_reason = parse_value(field_spec(tx.schema.kind("deal"), LOSS_REASON), reason)
+        except ValueError_ as exc:
+            raise ValueError_(f"--reason: {exc}") from None
+        return lose_plan(parsed_reason, comment, _stage_changes(tx, record, assignments))(tx, record)
+
+    _run_stage_plan(root_dir, deal_id, plan, output_format)
+
+
+@main.command()
+@click.argument("deal_id", metavar="DEAL")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--field", default="acceptance_docs", show_default=True, help="The attachments field to record it in.")
+@root_option
+@format_option("text", "json")
+def attach(deal_id, file, field, root, output_format):
+    """Copy FILE under deals/<id>/ and record its path and sha256 in the deal.
+
+    \b
+    Example:
+      funnel attach d-7k3m ~/scans/akt-priemki.pdf
+    """
+    from .attachments import attach as attach_file
+
+    root_dir = Context(root).root()
+    written, stored = run_write(lambda: attach_file(root_dir, deal_id, file, field))
+    _report_written(root_dir, written, output_format, f"{written.record.id}: {field} + {stored}")

@@ -1,0 +1,88 @@
+"""`funnel attach`: copy a file under deals/<id>/ and record {path, sha256} in an attachments field.
+
+The copy gets a safe file name, never silently overwrites a different file (a second file of the same name
+becomes `name-2.ext`), and is removed again when the record write is refused, so a refused command leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from .atomic import atomic_write
+from .checks import file_sha256
+from .records import Record
+from .writes import KIND_DIRS, Refused, Written, update_record
+
+UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+def safe_name(name: str) -> str:
+    """A file name that is the same on every system: letters (Cyrillic too), digits, '.', '-', '_'."""
+    name = unicodedata.normalize("NFC", name)
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = UNSAFE.sub("_", stem).strip("._-") or "file"
+    suffix = UNSAFE.sub("", suffix)[:16]
+    return f"{stem[:100]}.{suffix}" if suffix else stem[:100]
+
+
+def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Written, str]:
+    """Copy `source` under the deal's folder and record it; returns what was written and the stored path."""
+    if source.is_symlink():
+        raise Refused(f"{source}: is a symbolic link; attach the file it points to")
+    if source.is_dir():
+        raise Refused(f"{source}: is a directory; attach files one by one")
+    if not source.is_file():
+        raise Refused(f"{source}: no such file")
+    digest = file_sha256(source)
+    created: list[Path] = []  # files this command copied, removed again if the write is refused
+    stored: list[str] = []
+
+    def plan(tx, record: Record):
+        if record.kind != "deal":
+            raise Refused(f"{record.id} is a contact; files are attached to deals")
+        spec = tx.schema.kind("deal").fields.get(field)
+        if spec is None or spec.type != "attachments":
+            fields = [name for name, s in tx.schema.kind("deal").fields.items() if s.type == "attachments"]
+            raise Refused(f"'{field}' is not an attachments field (attachments fields: {', '.join(fields) or 'none'})")
+        folder = root / KIND_DIRS["deal"] / record.id
+        if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
+            raise Refused(f"{folder}: leads outside the workspace; refusing to write there")
+        relative = store(folder, safe_name(source.name), source, digest, created)
+        entries = list(record.fields.get(field) or [])
+        item = {"path": f"{KIND_DIRS['deal']}/{record.id}/{relative}", "sha256": digest}
+        if item not in entries:
+            entries.append(item)
+        stored.append(item["path"])
+        return {field: entries}, None, f"deal {record.id}: attach {item['path']}"
+
+    try:
+        written, _ = update_record(root, deal_text, plan, kind="deal")
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+    return written, stored[-1]
+
+
+def store(folder: Path, name: str, source: Path, digest: str, created: list[Path]) -> str:
+    """Copy into `folder` under `name`, or reuse an identical file already there; never overwrite."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(1, 1000):
+        candidate = name if number == 1 else (f"{stem}-{number}.{suffix}" if suffix else f"{stem}-{number}")
+        target = folder / candidate
+        if target.exists():
+            if target.is_file() and not target.is_symlink() and file_sha256(target) == digest:
+                return candidate
+            continue
+        atomic_write(target, source.read_bytes())
+        created.append(target)
+        return candidate
+    raise Refused(f"{folder}: too many files named like {name}")
