@@ -361,7 +361,15 @@ def kind_of_path(relative: str) -> str | None:
     return None
 
 
-def load_workspace(root: Path, schema: Schema | None = None) -> Workspace:
+def load_workspace(root: Path, schema: Schema | None = None, cached: bool = False) -> Workspace:
+    """Every record of the workspace. `cached`: through the record cache under .funnel/ (never stale; for
+    commands that read many records); without it every file is read and parsed, with exact positions."""
+    if cached:
+        from .cache import load_records
+
+        schema_bytes = (root / SCHEMA_FILE).read_bytes()
+        schema = schema or load_schema(root / SCHEMA_FILE)
+        return Workspace(root, schema, load_records(root, schema, schema_bytes))
     schema = schema or load_schema(root / SCHEMA_FILE)
     records = []
     for kind, relative in record_files(root):

@@ -54,7 +54,7 @@ class Transaction:
             self._lock.__enter__()
         except LockTimeout as exc:
             raise Refused(str(exc)) from None
-        self.workspace: Workspace = load_workspace(self.root)
+        self.workspace: Workspace = load_workspace(self.root, cached=True)
         self.context = GateContext.of(self.workspace)
         return self
 

@@ -1,0 +1,234 @@
+"""A record cache under .funnel/ that is never stale, for the commands that only read (board, list, report, show).
+
+What makes reading 10,000 records slow is not the disk but building a million small Python objects. The cache
+therefore stores *columns*: each field's values for every record, as one marshal blob. A command decodes (and
+types) only the columns it touches, on first touch; `record.fields` of a cached record is a read-only mapping
+over those columns.
+
+Freshness, as git's index does it: an entry is used only when the file's (mtime, ctime, size, inode) are what
+they were, and not when the file was modified within RACY_NS before the cache was written (mtimes are coarse:
+a change in the same tick would look unchanged). Added, removed and changed files are always seen; the schema
+and the funnel version are part of the key. Records with any problem are never cached: they are read afresh
+every time, so their messages keep exact positions. `check` does not use the cache at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import time
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from . import __version__
+from .atomic import atomic_write
+from .records import Record, build_record
+from .schema import KIND_OF_DIR, Schema
+
+CACHE_FILE = ".funnel/records.cache"
+FORMAT = 1
+RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
+
+
+def schema_key(schema_bytes: bytes) -> str:
+    return hashlib.sha256(f"{FORMAT}:{__version__}:".encode() + schema_bytes).hexdigest()
+
+
+# -- plain (marshal-able) forms of typed values, and back -------------------------------------------------------
+
+def to_plain(value):
+    if isinstance(value, Decimal):
+        return ("D", str(value))
+    if isinstance(value, datetime):
+        return ("T", value.isoformat())
+    if isinstance(value, date):
+        return ("d", value.isoformat())
+    if isinstance(value, list):
+        return [to_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_plain(item) for key, item in value.items()}
+    return value
+
+
+def from_plain(value):
+    if isinstance(value, tuple):
+        tag, text = value
+        if tag == "D":
+            return Decimal(text)
+        if tag == "T":
+            return datetime.fromisoformat(text)
+        return date.fromisoformat(text)
+    if isinstance(value, list):
+        return [from_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: from_plain(item) for key, item in value.items()}
+    return value
+
+
+def column_typer(field_type: str):
+    """A fast conversion of a whole column from plain form (None = the record does not hold the field)."""
+    if field_type in ("decimal",):
+        return lambda values: [None if v is None else Decimal(v[1]) for v in values]
+    if field_type == "date":
+        return lambda values: [None if v is None else date.fromisoformat(v[1]) for v in values]
+    if field_type in ("string", "text", "email", "phone", "contact", "choice", "loss_reason", "stage", "integer"):
+        return lambda values: values
+    if field_type == "multichoice":
+        return lambda values: values
+    return lambda values: [None if v is None else from_plain(v) for v in values]
+
+
+class ColumnStore:
+    """The decoded-on-demand columns of one cache file."""
+
+    def __init__(self, blobs: dict[str, bytes], types: dict[str, str]):
+        self._blobs = blobs
+        self._types = types
+        self._columns: dict[str, list] = {}
+        self.names = tuple(blobs)
+
+    def column(self, name: str) -> list | None:
+        column = self._columns.get(name)
+        if column is None:
+            blob = self._blobs.get(name)
+            if blob is None:
+                return None
+            column = column_typer(self._types.get(name, "plain"))(marshal.loads(blob))
+            self._columns[name] = column
+        return column
+
+
+class CachedFields(Mapping):
+    """`record.fields` of a cached record: a read-only view of its row in the column store."""
+
+    __slots__ = ("_store", "_row")
+
+    def __init__(self, store: ColumnStore, row: int):
+        self._store = store
+        self._row = row
+
+    def get(self, name, default=None):
+        column = self._store.column(name)
+        if column is None:
+            return default
+        value = column[self._row]
+        return default if value is None else value
+
+    def __getitem__(self, name):
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name) -> bool:
+        return self.get(name) is not None
+
+    def __iter__(self):
+        return (name for name in self._store.names if self.get(name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+# -- loading -----------------------------------------------------------------------------------------------------
+
+def _stat_key(stat) -> tuple:
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
+
+
+def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record]:
+    """Every record of the workspace, from the cache where it is fresh, read afresh where it is not; the
+    cache is rewritten when anything was read afresh (or a file went away)."""
+    key = schema_key(schema_bytes)
+    cached = _read_cache(root, key)
+    entries, store, unknown, written_ns = cached if cached else ({}, None, [], 0)
+    records: list[Record] = []
+    fresh = 0
+    seen = set()
+    for kind, relative, entry in _scan(root):
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:
+            continue
+        stat_key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        seen.add(relative)
+        row = entries.get(relative)
+        if row is not None and row[1] == stat_key and stat.st_mtime_ns < written_ns - RACY_NS:
+            record = Record(kind, relative, CachedFields(store, row[0]), unknown[row[0]] or {})
+        else:
+            with open(entry.path, "rb") as handle:
+                record = build_record(schema, kind, relative, handle.read())
+            record.stat_key = stat_key
+            fresh += cacheable(record)
+        records.append(record)
+    if fresh or any(path not in seen for path in entries):
+        _write_cache(root, key, records, schema)
+    return records
+
+
+def _scan(root: Path):
+    """(kind, relative path, DirEntry) of every record file, as records.record_files lists them."""
+    for directory, kind in KIND_OF_DIR.items():
+        try:
+            entries = [entry for entry in os.scandir(os.path.join(root, directory))
+                       if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()]
+        except FileNotFoundError:
+            continue
+        entries.sort(key=lambda entry: entry.name)
+        for entry in entries:
+            yield kind, f"{directory}/{entry.name}", entry
+
+
+def cacheable(record: Record) -> bool:
+    if isinstance(record.fields, CachedFields):
+        return True
+    return record.readable and not record.problems and getattr(record, "stat_key", None) is not None
+
+
+def _read_cache(root: Path, key: str):
+    try:
+        data = (root / CACHE_FILE).read_bytes()
+        header = marshal.loads(data)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(header, dict) or header.get("key") != key:
+        return None
+    paths, stat_keys = header["paths"], header["stats"]
+    entries = {path: (row, tuple(stat)) for row, (path, stat) in enumerate(zip(paths, stat_keys))}
+    store = ColumnStore(header["columns"], header["types"])
+    return entries, store, header["unknown"], header["written_ns"]
+
+
+def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) -> None:
+    """Cache every record without problems (a record with problems is read afresh each time)."""
+    written_ns = time.time_ns()
+    keep = [record for record in records if cacheable(record)]
+    names: dict[str, str] = {}
+    for kind_name in ("contacts", "deals"):
+        for name, spec in schema.kind(kind_name).fields.items():
+            names.setdefault(name, spec.type)
+    stats, paths, unknown = [], [], []
+    rows: dict[str, list] = {name: [] for name in names}
+    for record in keep:
+        stat_key = getattr(record, "stat_key", None)
+        if stat_key is None:
+            stat_key = _stat_key(os.stat(root / record.path))
+        paths.append(record.path)
+        stats.append(list(stat_key))
+        unknown.append(dict(record.unknown) if record.unknown else None)  # untyped: already plain
+        fields = record.fields
+        for name, column in rows.items():
+            value = fields.get(name)
+            column.append(None if value is None else to_plain(value) if not isinstance(value, str) else value)
+    header = {
+        "key": key, "written_ns": written_ns, "paths": paths, "stats": stats, "unknown": unknown,
+        "types": names, "columns": {name: marshal.dumps(column) for name, column in rows.items()},
+    }
+    try:
+        (root / ".funnel").mkdir(exist_ok=True)
+        atomic_write(root / CACHE_FILE, marshal.dumps(header))
+    except OSError:
+        pass  # a read-only workspace still works, only without the cache
