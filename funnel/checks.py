@@ -135,11 +135,12 @@ def check_gates(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
     for unmet in unmet_requirements(record, schema, run.context):
         if unmet.fields and unmet.fields[0] in record.invalid:
             continue  # its value was refused while typing, and that problem is reported already
-        if unmet.stage is not None:
-            where = record.where("stage")
+        # point at the field the requirement names when the file holds it, else at the stage that asks
+        present = [name for name in unmet.fields if (name,) in record.positions]
+        if present:
+            where = record.where(present[0])
         else:
-            present = [name for name in unmet.fields if (name,) in record.positions]
-            where = record.where(present[0] if present else None)
+            where = record.where("stage" if unmet.stage is not None else None)
         message = unmet.message
         if unmet.stage is not None:
             stage = schema.stage(unmet.stage)

@@ -43,9 +43,9 @@ def test_optional_negotiation_applies_only_while_in_it(workspace, run, monkeypat
     assert lines == [
         "deals/d-cust0001.md:3:1: error: contract_changes (Contract changes): required "
         "(gate of stage 'invoice') [gate]",
-        "deals/d-nego0001.md:3:1: error: contract_type (Contract type): must be custom (Custom) "
-        "(gate of stage 'negotiation') [gate]",
         "deals/d-nego0001.md:3:1: error: contract_changes (Contract changes): required "
+        "(gate of stage 'negotiation') [gate]",
+        "deals/d-nego0001.md:21:1: error: contract_type (Contract type): must be custom (Custom) "
         "(gate of stage 'negotiation') [gate]",
     ]
     assert code == 1
@@ -88,7 +88,7 @@ def test_lost_deal_needs_gates_up_to_lost_at_a_listed_reason_and_a_comment(works
         "deals/d-lost0001.md:3:1: error: install_address (Installation address): required "
         "(gate of stage 'contract') [gate]",
         "deals/d-lost0002.md:3:1: error: loss_reason (Loss reason): required (gate of stage 'lost') [gate]",
-        "deals/d-lost0002.md:3:1: error: loss_comment (Loss comment): required (gate of stage 'lost') [gate]",
+        "deals/d-lost0002.md:8:1: error: loss_comment (Loss comment): required (gate of stage 'lost') [gate]",
         "deals/d-lost0003.md:8:14: error: loss_reason: 'too expensive' is not one of price, delivery_terms, "
         "vanished, other_supplier, no_need, finance_ban, contract_terms, other [unknown-loss-reason]",
     ]
@@ -107,10 +107,10 @@ def test_finance_ban_must_be_lost_with_reason_finance_ban(workspace, run, monkey
     code, lines = check_lines(run, root, monkeypatch)
     assert code == 1
     assert lines == [
-        "deals/d-ban00001.md:3:1: error: finance_check (Finance check): must be approved (Approved) "
-        "(gate of stage 'proposal') [gate]",
         "deals/d-ban00001.md:3:1: error: a deal banned at the finance/legal check must be lost with reason "
         "finance_ban [finance-ban-not-lost]",
+        "deals/d-ban00001.md:12:1: error: finance_check (Finance check): must be approved (Approved) "
+        "(gate of stage 'proposal') [gate]",
         "deals/d-ban00002.md:3:1: error: a deal banned at the finance/legal check must be lost with reason "
         "finance_ban [finance-ban-not-lost]",
     ]
@@ -137,7 +137,7 @@ def test_fewer_than_three_proposals_is_a_warning_only(workspace, run, monkeypatc
         "  - {option: premium, equipment: KSB Hya-Solo, price: 1600000}\n", "")
     root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-two00001.md": text})
     code, lines = check_lines(run, root, monkeypatch)
-    assert lines == ["deals/d-two00001.md:3:1: warning: proposals (Proposal options): usually three options in "
+    assert lines == ["deals/d-two00001.md:15:1: warning: proposals (Proposal options): usually three options in "
                      "different price ranges (has 2) (gate of stage 'decision') [gate-warning]"]
     assert code == 0
 

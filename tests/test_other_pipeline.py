@@ -70,7 +70,7 @@ def test_a_four_stage_pipeline_checks_its_own_records(workspace, run, monkeypatc
     result = run("check")
     assert result.stdout.splitlines() == [
         "deals/d-cold0001.md:5:1: error: first_call_on (First call): required (gate of stage 'engaging') [gate]",
-        "deals/d-cold0001.md:5:1: error: temperature (Temperature): must be warm (Warm) or hot (Hot) "
+        "deals/d-cold0001.md:6:1: error: temperature (Temperature): must be warm (Warm) or hot (Hot) "
         "(gate of stage 'engaging') [gate]",
         "deals/d-lost0001.md:6:14: error: loss_reason: 'price' is not one of budget, timing [unknown-loss-reason]",
         "deals/d-refd0001.md:5:8: error: stage: 'needs' is not one of prospecting, engaging, won, lost "
