@@ -388,3 +388,301 @@ def attach(deal_id, file, field, root, output_format):
     root_dir = Context(root).root()
     written, stored = run_write(lambda: attach_file(root_dir, deal_id, file, field))
     _report_written(root_dir, written, output_format, f"{written.record.id}: {field} + {stored}")
+
+
+# -- views: show, list, board; init ----------------------------------------------------------------------------
+
+WHERE_HELP = ("A condition FIELD OP VALUE, OP one of = != < <= > >= (repeatable, all must hold): typed by the "
+              "field (amount>=1000000, created<2026-04-01); stage and choices follow the schema's order "
+              "(stage>=contract); on a multi-choice field = means contains (categories=small); an empty VALUE "
+              "means empty (next_action_due=); contact.FIELD reads a deal's contact (contact.source=exhibition).")
+
+
+def _view_context(root):
+    """The workspace loaded for a view, with today's date (FUNNEL_TODAY in tests)."""
+    from . import clock
+    from .query import ViewContext
+
+    root_dir = Context(root).root()
+    try:
+        schema = load_schema(root_dir / "schema.yaml")
+        today = clock.today()
+    except SchemaError as exc:
+        raise click.ClickException(f"{exc} (run 'funnel check')")
+    except clock.ClockError as exc:
+        raise click.ClickException(str(exc))
+    return ViewContext(load_workspace(root_dir, schema), today)
+
+
+def _viewable(context, kind: str) -> list:
+    """The valid records of `kind`; how many files a view had to skip goes to stderr. A deal view also reads
+    contacts, so it counts skipped contacts too."""
+    shown, _ = context.workspace.viewable(kind)
+    _, skipped = context.workspace.viewable(None if kind == "deal" else kind)
+    if skipped:
+        output.note(f"{plural(len(skipped), 'file')} skipped (invalid); run 'funnel check'")
+    return shown
+
+
+def _view_conditions(schema, kind: str, conditions, owner=None, stale=False, due=False) -> list:
+    """--where, --owner, --stale and --due as conditions; a malformed one is a usage error (exit 2), an
+    unknown field or a value of the wrong type is refused (exit 1)."""
+    from .query import QueryError, SyntaxError_, owner_condition, parse_where, parse_wheres
+
+    try:
+        wheres = parse_wheres(conditions, schema, kind)
+        if owner is not None:
+            wheres.append(owner_condition(schema, owner))
+        if stale:
+            wheres.append(parse_where("stale_days!=", schema, kind))
+        if due:
+            wheres.append(parse_where("overdue_days!=", schema, kind))
+    except SyntaxError_ as exc:
+        raise click.UsageError(str(exc))
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
+    return wheres
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@click.option("--all", "show_all", is_flag=True, help="Every field of the schema, not only the card's.")
+@root_option
+@format_option("text", "json")
+def show(record_id, show_all, root, output_format):
+    """The card of a deal or contact: the fields in use at its stage, with labels, then its notes.
+
+    A field not yet relevant at the deal's stage is left out; a relevant one still empty shows as "—". A
+    contact's card lists its deals. ID may be any unique prefix of an id. JSON holds every field the record
+    has, whatever --all says.
+
+    \b
+    Examples:
+      funnel show d-7k3m
+      funnel show c-4f8h --all
+      funnel show d-7k3m9x2q --format json | jq .amount
+    """
+    from .cards import card_lines, record_body
+    from .records import record_data, resolve_id
+
+    context = _view_context(root)
+    workspace = context.workspace
+    try:
+        record = resolve_id(workspace, record_id)
+    except WorkspaceError as exc:
+        unreadable = [r.path for r in workspace.records if r.id is None and r.stem.startswith(record_id)]
+        if unreadable and str(exc).startswith("no "):
+            raise click.ClickException(f"{unreadable[0]}: cannot be read; run 'funnel check {unreadable[0]}'")
+        raise click.ClickException(str(exc))
+    if any(problem.severity == "error" for problem in record.problems):
+        path = shown_path(workspace.root, record.path)
+        output.note(f"{path}: invalid, some values are not shown; run 'funnel check {path}'")
+    if output_format == "json":
+        output.write_json(record_data(record, workspace.schema))
+        return
+    if record.kind == "contact":
+        _viewable(context, "deal")
+    output.write_lines(card_lines(record, workspace, context.today, show_all, record_body(workspace.root, record)))
+
+
+@main.command("list")
+@click.argument("kind", type=click.Choice(["deals", "contacts"]))
+@click.option("--where", "conditions", multiple=True, metavar="COND", help=WHERE_HELP)
+@click.option("--fields", metavar="A,B", help="Columns to print, in order: fields, contact.FIELD, or computed "
+                                             "client, days_in_stage, stale_days, overdue_days.")
+@click.option("--owner", metavar="NAME", help="Only deals of this owner (same as --where owner=NAME).")
+@click.option("--stale", is_flag=True, help="Only deals past their stage's rot_days, with the days over.")
+@click.option("--due", is_flag=True, help="Only deals whose next_action_due has passed, with the days over.")
+@click.option("--no-headers", is_flag=True, help="No header row (text, csv, tsv).")
+@root_option
+@format_option(*output.ROW_FORMATS)
+def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, output_format):
+    """Deals or contacts as rows, for people and for pipelines.
+
+    Stdout carries the rows only; notes (skipped invalid files) go to stderr. JSON and JSONL hold each
+    record as `show --format json` does (only the --fields when given). Filters combine: every one must hold.
+
+    \b
+    Examples:
+      funnel list deals --where stage>=contract --where amount>=1000000
+      funnel list deals --where contact.source=exhibition --fields id,title,amount --format csv
+      funnel list deals --stale
+      funnel list deals --due --owner ivanov
+      funnel list contacts --where company= --format jsonl
+    """
+    from .cards import stage_order
+    from .query import QueryError, columns, default_columns, row, select
+    from .records import record_data
+
+    kind = kind[:-1]
+    if kind == "contact" and (owner is not None or stale or due):
+        raise click.UsageError("--owner, --stale and --due apply to deals")
+    context = _view_context(root)
+    schema = context.schema
+    wheres = _view_conditions(schema, kind, conditions, owner, stale, due)
+    try:
+        chosen = columns(schema, kind, fields) if fields is not None else default_columns(schema, kind, stale, due)
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
+    records = select(_viewable(context, kind), wheres, context)
+    rows = [row(record, chosen, context) for record in records]
+    if kind == "deal":
+        order = sorted(range(len(records)), key=lambda i: (
+            -(rows[i].get("stale_days") or 0) if stale else 0, -(rows[i].get("overdue_days") or 0) if due else 0,
+            stage_order(schema, records[i]), records[i].id))
+        records, rows = [records[i] for i in order], [rows[i] for i in order]
+    names = [item.name for item in chosen]
+    whole = fields is None and output_format in ("json", "jsonl")
+    if whole:
+        extra = [name for name in ("stale_days", "overdue_days") if name in names]
+        rows = [{**record_data(record, schema), **{name: data[name] for name in extra}}
+                for record, data in zip(records, rows)]
+    if not rows and output_format == "text":
+        output.note(f"no {kind}s to list")
+        return
+    output.write_rows(rows, names, output_format, headers=not no_headers, whole_json=whole,
+                      labels={"days_in_stage": "days"},
+                      right_aligned={item.name for item in chosen if item.spec.type in ("decimal", "integer")})
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Also the won and lost columns.")
+@click.option("--owner", metavar="NAME", help="Only deals of this owner.")
+@click.option("--where", "conditions", multiple=True, metavar="COND", help=WHERE_HELP)
+@root_option
+@format_option("text", "json")
+def board(show_all, owner, conditions, root, output_format):
+    """The kanban of current deals: per active stage the count, the amount and the cards.
+
+    Won and lost deals appear only with --all (as two more columns).
+
+    Each card: id, title, company (or contact name), amount, days in stage, and "stale" (past the stage's
+    rot_days) or "overdue" (past next_action_due) marks. The layout fits the terminal (COLUMNS): columns side
+    by side when wide, one section per stage when narrow. Colour only on a terminal, never with NO_COLOR.
+
+    \b
+    Examples:
+      funnel board
+      funnel board --owner ivanov --where amount>=1000000
+      funnel board --all --format json
+    """
+    from .board import board_json, build_board, render_board
+    from .query import select
+
+    context = _view_context(root)
+    wheres = _view_conditions(context.schema, "deal", conditions, owner)
+    deals = select(_viewable(context, "deal"), wheres, context)
+    columns = build_board(deals, context, include_closed=show_all)
+    if output_format == "json":
+        output.write_json(board_json(columns))
+    else:
+        output.write_lines(render_board(columns, output.terminal_width(), output.colour_enabled()))
+
+
+@main.command()
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--root", "root", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to make the workspace (same as DIR).")
+@format_option("text", "json")
+def init(directory, root, output_format):
+    """Make a new workspace: the reference schema.yaml, contacts/, deals/, a .gitignore for the local cache,
+    and a git repository when DIR is not inside one. Refuses a directory that already holds schema.yaml.
+
+    \b
+    Examples:
+      funnel init pipeline && cd pipeline && funnel board
+      funnel init .
+    """
+    from .scaffold import init_workspace
+
+    target = directory or root or Path(".")
+    try:
+        made = init_workspace(target)
+    except (WorkspaceError, OSError) as exc:
+        raise click.ClickException(str(exc))
+    if made.git_problem:
+        output.note(f"warning: {made.git_problem}")
+    if output_format == "json":
+        output.write_json({"root": str(target), "created": made.created, "git_init": made.git_initialised})
+        return
+    lines = [f"funnel workspace in {target}: {', '.join(made.created)}"]
+    if made.git_initialised:
+        lines.append("git repository initialised")
+    lines.append("next: funnel contact add --set name=… (see funnel --help)")
+    output.write_lines(lines)
+
+
+# -- reports ----------------------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("name", metavar="REPORT", type=click.Choice(("funnel", "losses", "velocity", "forecast", "payments")))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+              help="Count only events on or after DATE (YYYY-MM-DD); which events: see above.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+              help="Count only events on or before DATE (YYYY-MM-DD).")
+@click.option("--owner", metavar="NAME", help="Only the deals of this owner.")
+@click.option("--by", "by", metavar="FIELD",
+              help="One report per value of a choice or plain string field of the deal or its contact "
+                   "(owner, categories, contact.source, contact.client_type); a deal with several "
+                   "categories counts in each.")
+@root_option
+@format_option("text", "json", "jsonl", "csv", "tsv")
+def report(name, since, until, owner, by, root, output_format):
+    """Funnel reports: funnel, losses, velocity, forecast, payments.
+
+    \b
+      funnel    per stage: deals that reached it, conversion from the previous
+                stage and from the first, open deals and amount now; won, lost,
+                win rate = won / (won + lost); a chart of the funnel
+      losses    lost deals by reason, by the stage they were lost at, and both,
+                with shares and amounts; how many the finance/legal check banned
+      velocity  median and mean days in each stage (completed visits; the open
+                visit of each deal shown apart), cycle time first stage → won
+      forecast  open amount per stage weighted by the stage's probability
+      payments  prepayment invoices not paid and final payments awaited, with
+                amounts and days waiting, oldest first; totals
+
+    \b
+    What --since/--until filter on (dates inclusive):
+      funnel    the first time a deal reached each stage; won/lost: closing
+      losses    closing as lost
+      velocity  entering a stage; cycle time: winning
+      payments  falling due: entering the invoicing stage (prepayment) or the
+                final-payment stage (final payment)
+      forecast  nothing: a snapshot of open deals now (no period allowed)
+
+    csv, tsv and jsonl print the report's main table; json prints all of it.
+
+    \b
+    Examples:
+      funnel report funnel --since 2026-01-01 --until 2026-03-31
+      funnel report losses --by owner --format json
+      funnel report payments --format csv > awaited.csv
+    """
+    import gc
+
+    from . import report_text
+    from .reports import SNAPSHOT_REPORTS, Period, ReportError, build_report
+
+    since, until = (since.date() if since else None), (until.date() if until else None)
+    if name in SNAPSHOT_REPORTS and (since or until):
+        raise click.UsageError(f"the {name} report is a snapshot of now; it takes no --since/--until")
+    if since and until and since > until:
+        raise click.UsageError(f"--since {since} is after --until {until}")
+    context = _view_context(root)
+    deals = _viewable(context, "deal")
+    # the loaded workspace outlives the report: keep the collector from rescanning it while the report allocates
+    gc.freeze()
+    try:
+        data = build_report(name, context.workspace, deals, context.today, Period(since, until), owner, by)
+    except ReportError as exc:
+        raise click.ClickException(str(exc))
+    finally:
+        gc.unfreeze()
+    if output_format == "json":
+        output.write_json(data)
+    elif output_format == "text":
+        output.write_lines(report_text.text_lines(name, data))
+    else:
+        rows, columns = report_text.table_rows(name, data)
+        output.write_rows(rows, columns, output_format)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
@@ -22,10 +25,23 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_text(data: Any, indent: int | None = None) -> str:
+    """JSON as to_json_value shapes it, by the C encoder when not indented (a hook, not a copy of the data)."""
+    return json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default)
+
+
 def write_json(data: Any, stream=None) -> None:
     stream = stream or sys.stdout
-    json.dump(to_json_value(data), stream, ensure_ascii=False, indent=2)
-    stream.write("\n")
+    # one write: json.dump would hand the stream a million small pieces for a big workspace
+    stream.write(json_text(data, indent=2) + "\n")
 
 
 def write_lines(lines: Iterable[str], stream=None) -> None:
@@ -41,6 +57,10 @@ def note(message: str) -> None:
 
 
 ROW_FORMATS = ("text", "json", "jsonl", "csv", "tsv")
+
+
+def _only(row: dict, columns: list[str] | None) -> dict:
+    return dict(row) if columns is None else {column: row.get(column) for column in columns}
 
 
 def cell_text(value: Any) -> str:
@@ -59,16 +79,19 @@ def cell_text(value: Any) -> str:
 
 
 def write_rows(rows: list[dict], columns: list[str], output_format: str, headers: bool = True,
-               stream=None, labels: dict[str, str] | None = None) -> None:
+               stream=None, labels: dict[str, str] | None = None, right_aligned=(), whole_json: bool = False) -> None:
     """Rows for people (an aligned table) or for pipelines (json, jsonl, csv, tsv): one function for every
-    command that prints rows, so they all behave the same."""
+    command that prints rows, so they all behave the same. `labels` name the text table's columns;
+    `right_aligned` columns (amounts, day counts) line up on their last digit in the text table;
+    `whole_json` writes each row's every key in json and jsonl (records as `show --format json` has them)."""
+    json_columns = None if whole_json else columns
     stream = stream or sys.stdout
     if output_format == "json":
-        write_json([{column: row.get(column) for column in columns} for row in rows], stream)
+        # an array with one row a line: readable, greppable, and encoded at C speed
+        items = [json_text(_only(row, json_columns)) for row in rows]
+        stream.write("[\n  " + ",\n  ".join(items) + "\n]\n" if items else "[]\n")
     elif output_format == "jsonl":
-        for row in rows:
-            stream.write(json.dumps(to_json_value({column: row.get(column) for column in columns}),
-                                    ensure_ascii=False) + "\n")
+        stream.write("".join(json_text(_only(row, json_columns)) + "\n" for row in rows))
     elif output_format in ("csv", "tsv"):
         import csv
 
@@ -79,9 +102,148 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
             writer.writerow([cell_text(row.get(column)).replace("\n", " ") if output_format == "tsv"
                              else cell_text(row.get(column)) for column in columns])
     else:
-        from tabulate import tabulate
-
-        table = [[cell_text(row.get(column)).replace("\n", " ") for column in columns] for row in rows]
-        shown = [(labels or {}).get(column, column) for column in columns] if headers else ()
+        table = [[one_line(cell_text(row.get(column))) for column in columns] for row in rows]
+        shown = [(labels or {}).get(column, column) for column in columns] if headers else None
+        right = [column in right_aligned for column in columns]
         if table or headers:
-            stream.write(tabulate(table, headers=shown, tablefmt="plain", disable_numparse=True) + "\n")
+            write_lines(format_table(table, shown, right), stream)
+
+
+# -- text for people: display width, alignment, amounts, colour -----------------------------------------
+# A terminal cell is not a character: CJK and fullwidth characters take two cells, combining marks none.
+# Ambiguous-width characters (Cyrillic, box drawing, '…') take one, as in every non-CJK locale.
+
+def char_width(ch: str) -> int:
+    if ch < "\u0300":
+        return 1 if ch >= " " else 0
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+# Characters known to take exactly one cell (Latin, Greek, Cyrillic without its combining marks, common
+# punctuation, arrows, box drawing): a text made only of them is as wide as it is long, found at C speed.
+ONE_CELL_TEXT = re.compile("[\u0020-\u007e\u00a0-\u02ff\u0370-\u0482\u048a-\u052f\u2010-\u2027"
+                           "\u2030-\u205e\u2116\u2190-\u21ff\u2500-\u25fc]*")
+
+
+def display_width(text: str) -> int:
+    if text.isascii() or ONE_CELL_TEXT.fullmatch(text):
+        return len(text)
+    return sum(char_width(ch) for ch in text)
+
+
+def one_line(text: str) -> str:
+    """A value for one cell: line breaks and tabs become spaces, so a row stays one line."""
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = " ".join(text.replace("\t", " ").split())
+    return text
+
+
+def truncate(text: str, width: int, ellipsis: str = "…") -> str:
+    """`text` cut to at most `width` cells, ending in '…' when something was cut."""
+    if display_width(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    room = width - display_width(ellipsis)
+    if text.isascii() or ONE_CELL_TEXT.fullmatch(text):
+        return text[:max(0, room)].rstrip() + ellipsis
+    kept, used = [], 0
+    for ch in text:
+        cells = char_width(ch)
+        if used + cells > room:
+            break
+        kept.append(ch)
+        used += cells
+    return "".join(kept).rstrip() + ellipsis
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` filled with spaces to `width` cells (on the left when `right`)."""
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Exactly `width` cells: cut when longer, filled when shorter."""
+    return pad(truncate(text, width), width, right)
+
+
+def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
+    """Words of `text` in lines of at most `width` cells; a word longer than a line is cut; with `max_lines`,
+    the last line holds the rest of the text, cut with '…'."""
+    words = [word for word in one_line(text).split(" ") if word]
+    lines: list[str] = []
+    current = ""
+    for index, word in enumerate(words):
+        candidate = f"{current} {word}" if current else word
+        if display_width(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        if max_lines is not None and len(lines) == max_lines - 1:
+            return lines + [truncate(" ".join(words[index:]), width)]
+        current = word if display_width(word) <= width else truncate(word, width)
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def format_table(rows: list[list[str]], headers: list[str] | None = None, right=(), gap: str = "  ") -> list[str]:
+    """An aligned table as lines, measured in terminal cells (so Cyrillic and CJK line up); trailing spaces
+    are dropped. `right[i]` right-aligns column i."""
+    table = ([headers] if headers else []) + rows
+    if not table:
+        return []
+    count = max(len(row) for row in table)
+    widths = [max((display_width(row[i]) for row in table if i < len(row)), default=0) for i in range(count)]
+    right = list(right) + [False] * (count - len(right))
+    return [gap.join(pad(cell, widths[i], right[i]) for i, cell in enumerate(row)).rstrip() for row in table]
+
+
+def format_amount(value: Decimal | None, empty: str = "—") -> str:
+    """An exact amount for people: every digit kept, thousands grouped by spaces (1 250 000.50)."""
+    if value is None:
+        return empty
+    text = format(value, "f")
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, fraction = text.lstrip("+-").partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + " ".join(groups) + dot + fraction
+
+
+def days_text(days: int) -> str:
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+def terminal_width(default: int = 80) -> int:
+    """Columns to lay text out in: COLUMNS when set, else the terminal's, else `default`."""
+    import shutil
+
+    return max(20, shutil.get_terminal_size((default, 24)).columns)
+
+
+def colour_enabled(stream=None) -> bool:
+    """Colour only on a terminal and never with NO_COLOR (https://no-color.org)."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+STYLES = {"bold": "1", "dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36"}
+
+
+def paint(text: str, style: str | None, enabled: bool) -> str:
+    """`text` in a terminal style; applied after padding, so widths never count escape codes."""
+    if not enabled or not style or not text:
+        return text
+    codes = ";".join(STYLES[name] for name in style.split("+"))
+    return f"\033[{codes}m{text}\033[0m"

@@ -1,0 +1,234 @@
+"""The kanban: one column per active stage (won and lost too with `--all`), a card per deal.
+
+Per column: the stage, how many deals, the exact sum of their `amount`. Per card: id, title, company or contact
+name, amount, days in stage, and marks for a deal sitting past its stage's `rot_days` (stale) or past its
+`next_action_due` (overdue). Cards run oldest in stage first, so what is stalling is on top.
+
+Text comes in two layouts, chosen by the width it must fit: side-by-side columns when every column gets at
+least MIN_COLUMN cells, else one section per stage, stacked. Widths are terminal cells, so Cyrillic and CJK
+text line up, and no line is wider than asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import aging
+from .output import display_width, fit, format_amount, paint, truncate, wrap
+from .query import ViewContext, client_name
+from .records import Record
+from .schema import Stage
+
+MIN_COLUMN = 12  # cells of a side-by-side column: an 8-character id with its prefix, an amount to 999 999 999
+MAX_COLUMN = 32
+JOINER = " │ "
+STALE_STYLE = "yellow"
+OVERDUE_STYLE = "red"
+
+
+@dataclass
+class BoardCard:
+    id: str
+    title: str
+    client: str
+    contact: str | None
+    owner: str | None
+    amount: Decimal | None
+    days_in_stage: int | None
+    stale_days: int | None
+    overdue_days: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "amount": self.amount, "client": self.client,
+                "contact": self.contact, "owner": self.owner, "days_in_stage": self.days_in_stage,
+                "stale_days": self.stale_days, "overdue_days": self.overdue_days}
+
+    def marks(self) -> list[tuple[str, str]]:
+        """(text, style) of each mark the card carries."""
+        shown = []
+        if self.stale_days is not None:
+            shown.append((f"stale +{self.stale_days}d", STALE_STYLE))
+        if self.overdue_days is not None:
+            shown.append((f"overdue +{self.overdue_days}d", OVERDUE_STYLE))
+        return shown
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    cards: list[BoardCard] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.cards)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((card.amount for card in self.cards if card.amount is not None), Decimal(0))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"stage": self.stage.id, "label": self.stage.label, "count": self.count, "amount": self.amount,
+                "deals": [card.as_json() for card in self.cards]}
+
+
+def board_card(deal: Record, context: ViewContext) -> BoardCard:
+    amount = deal.fields.get("amount")
+    return BoardCard(
+        id=deal.id, title=deal.fields.get("title") or "", client=client_name(deal, context) or "",
+        contact=deal.fields.get("contact"), owner=deal.fields.get("owner"),
+        amount=amount if isinstance(amount, Decimal) else None,
+        days_in_stage=aging.days_in_stage(deal, context.today),
+        stale_days=aging.stale_days(deal, context.schema, context.today),
+        overdue_days=aging.overdue_days(deal, context.schema, context.today),
+    )
+
+
+def build_board(deals: list[Record], context: ViewContext, include_closed: bool = False) -> list[BoardColumn]:
+    """The columns, in pipeline order, each holding its deals; empty stages included."""
+    stages = context.schema.stages if include_closed else context.schema.active_stages
+    columns = {stage.id: BoardColumn(stage) for stage in stages}
+    for deal in deals:
+        column = columns.get(deal.fields.get("stage"))
+        if column is not None:
+            column.cards.append(board_card(deal, context))
+    for column in columns.values():
+        column.cards.sort(key=lambda card: (-(card.days_in_stage or 0), card.id))
+    return list(columns.values())
+
+
+def board_json(columns: list[BoardColumn]) -> dict[str, Any]:
+    return {"columns": [column.as_json() for column in columns]}
+
+
+# -- text ----------------------------------------------------------------------------------------------------
+
+Cell = tuple[str, str | None]  # text and its style
+
+
+def render_board(columns: list[BoardColumn], width: int, colour: bool = False) -> list[str]:
+    """The board in at most `width` cells per line: side by side when it fits, else stacked sections."""
+    needed = max([MIN_COLUMN] + [display_width(format_amount(column.amount)) for column in columns])
+    count = len(columns)
+    column_width = (width - display_width(JOINER) * (count - 1)) // max(count, 1)
+    if count and column_width >= needed:
+        lines = side_by_side(columns, min(column_width, MAX_COLUMN), colour)
+    else:
+        lines = stacked(columns, width, colour)
+    return lines + [""] + footer(columns, width)
+
+
+def footer(columns: list[BoardColumn], width: int) -> list[str]:
+    """Totals of the whole board: deals, amount, how many stale and overdue (on more lines when narrow)."""
+    cards = [card for column in columns for card in column.cards]
+    total = sum((column.amount for column in columns), Decimal(0))
+    parts = [f"{len(cards)} deal{'' if len(cards) == 1 else 's'}", format_amount(total)]
+    stale = sum(1 for card in cards if card.stale_days is not None)
+    overdue = sum(1 for card in cards if card.overdue_days is not None)
+    if stale:
+        parts.append(f"{stale} stale")
+    if overdue:
+        parts.append(f"{overdue} overdue")
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if display_width(f"{lines[-1]} · {part}") <= width:
+            lines[-1] += f" · {part}"
+        else:
+            lines.append(part)
+    return [truncate(line, width) for line in lines]
+
+
+def _days(card: BoardCard) -> str:
+    return "" if card.days_in_stage is None else f"{card.days_in_stage}d"
+
+
+def _pair(left: str, right: str, width: int) -> list[str]:
+    """`left` and `right` on one line of `width` cells (right flush right), or on two when they do not fit."""
+    if not right:
+        return [left]
+    if display_width(left) + 1 + display_width(right) <= width:
+        return [left + " " * (width - display_width(left) - display_width(right)) + right]
+    return [left, " " * max(0, width - display_width(right)) + right]
+
+
+def side_by_side(columns: list[BoardColumn], width: int, colour: bool) -> list[str]:
+    headers = [wrap(column.stage.label, width, max_lines=2) for column in columns]
+    header_height = max(len(lines) for lines in headers)
+    cells: list[list[Cell]] = []
+    for column, label in zip(columns, headers):
+        lines: list[Cell] = [(line, "bold") for line in label] + [("", None)] * (header_height - len(label))
+        lines.append((f"{column.count} deal{'' if column.count == 1 else 's'}", None))
+        lines.append((format_amount(column.amount), None))
+        lines.append(("─" * width, None))
+        for card in column.cards:
+            lines.extend((text, None) for text in _pair(card.id, _days(card), width))
+            lines.extend((text, None) for text in wrap(card.title or "—", width, max_lines=2))
+            if card.client:
+                lines.append((card.client, None))
+            lines.append((format_amount(card.amount), None))
+            lines.extend(card.marks())
+            lines.append(("", None))
+        cells.append(lines)
+    for lines in cells:
+        while lines and not lines[-1][0]:
+            lines.pop()
+    height = max(len(lines) for lines in cells)
+    blank = " " * width
+    grid = []
+    for lines in cells:
+        fitted = []
+        for text, style in lines:
+            cell = fit(text, width)
+            core = cell.rstrip(" ")
+            fitted.append(paint(core, style, colour) + cell[len(core):] if style and colour else cell)
+        grid.append(fitted + [blank] * (height - len(fitted)))
+    return [JOINER.join(row).rstrip() for row in zip(*grid)]
+
+
+def stacked(columns: list[BoardColumn], width: int, colour: bool) -> list[str]:
+    """One section per stage: a heading line, then a row per card (marks on a line below the card)."""
+    cards = [card for column in columns for card in column.cards]
+    indent = "  "
+    gap = "  "
+    id_width = max((display_width(card.id) for card in cards), default=0)
+    amount_width = max((display_width(format_amount(card.amount)) for card in cards), default=0)
+    days_width = max((display_width(_days(card)) for card in cards), default=0)
+    fixed = len(indent) + id_width + amount_width + days_width + 4 * len(gap)
+    title_natural = max((display_width(card.title) for card in cards), default=0)
+    client_natural = max((display_width(card.client) for card in cards), default=0)
+    room = max(2, width - fixed)
+    if title_natural + client_natural <= room:
+        title_width, client_width = title_natural, client_natural
+    else:
+        client_width = min(client_natural, max(room * 2 // 5, room - title_natural))
+        title_width = room - client_width
+    out: list[str] = []
+    for column in columns:
+        if out:
+            out.append("")
+        out.append(section_heading(column, width, colour))
+        for card in column.cards:
+            row = indent + gap.join((fit(card.id, id_width), fit(card.title or "—", title_width),
+                                     fit(card.client, client_width),
+                                     fit(format_amount(card.amount), amount_width, right=True),
+                                     fit(_days(card), days_width, right=True)))
+            out.append(truncate(row.rstrip(), width))
+            marks = card.marks()
+            if marks:
+                lead = indent + " " * (id_width + len(gap))
+                texts = [truncate(text, max(1, width - len(lead))) for text, _ in marks]
+                joined = ", ".join(paint(text, style, colour) for text, (_, style) in zip(texts, marks))
+                if display_width(lead + ", ".join(texts)) <= width:
+                    out.append(lead + joined)
+                else:
+                    out.extend(lead + paint(text, style, colour) for text, (_, style) in zip(texts, marks))
+    return out
+
+
+def section_heading(column: BoardColumn, width: int, colour: bool) -> str:
+    count = f"{column.count} deal{'' if column.count == 1 else 's'}"
+    tail = f" · {count} · {format_amount(column.amount)} "
+    label = truncate(column.stage.label, max(1, width - display_width(tail) - 2))
+    rule = "─" * max(0, width - display_width(label + tail))
+    return paint(label, "bold", colour) + truncate(tail + rule, max(0, width - display_width(label)))

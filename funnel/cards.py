@@ -1,0 +1,251 @@
+"""Which fields a card shows, and the card as text.
+
+schema.yaml's `card` list says, per kind, which fields a card shows and, for deals, from which stage on a field
+is relevant (`from: STAGE`) or in which stages only (`only: [STAGE, …]`):
+
+- an open deal shows an entry once its stage's position reaches the entry's `from` stage; an entry whose `from`
+  stage is optional (a step some deals skip) shows only once the deal has been in that stage;
+- a lost deal is judged at the stage it was lost from (`lost_at`), so a deal lost at `approval` does not show
+  the contract fields; a won deal shows every entry that is not limited by `only`;
+- `only: [lost]` entries show only in those stages;
+- a contact shows its card list.
+
+A relevant field that is still empty is shown as "—" on an open deal and on a contact: the manager sees what is
+still to fill in. A closed deal has nothing left to fill in, so its card shows only the fields that hold values.
+`--all` shows every field of the schema, empty ones as "—".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from . import aging
+from .output import days_text, display_width, format_amount, format_table, pad
+from .records import Record, Workspace
+from .schema import CardEntry, FieldSpec, Schema
+
+EMPTY = "—"
+NEVER = -1
+ALWAYS = float("inf")
+
+
+@dataclass(frozen=True)
+class CardField:
+    spec: FieldSpec
+    value: Any  # None when the record does not hold it
+
+
+def card_position(record: Record, schema: Schema) -> float:
+    """Where the deal stands for the card's `from` entries: its stage's index; a lost deal's `lost_at`
+    (else the last active stage of its history); past every stage for a won deal."""
+    stage = schema.stage(record.fields.get("stage") or "")
+    if stage is None:
+        return NEVER
+    if stage.terminal == "won":
+        return ALWAYS
+    if stage.terminal == "lost":
+        lost_at = schema.stage(record.fields.get("lost_at") or "")
+        if lost_at is not None and lost_at.terminal is None:
+            return lost_at.index
+        for entry in reversed(record.fields.get("history") or []):
+            visited = schema.stage(entry.get("stage") or "")
+            if visited is not None and visited.terminal is None:
+                return visited.index
+        return NEVER
+    return stage.index
+
+
+def entry_relevant(entry: CardEntry, record: Record, schema: Schema, position: float | None = None) -> bool:
+    stage_id = record.fields.get("stage")
+    if entry.only:
+        return stage_id in entry.only
+    if entry.from_stage is None:
+        return True
+    from_stage = schema.stage(entry.from_stage)
+    if from_stage is None:
+        return False
+    if position is None:
+        position = card_position(record, schema)
+    if from_stage.optional and stage_id != from_stage.id and not any(
+            item.get("stage") == from_stage.id for item in record.fields.get("history") or []):
+        return False
+    return position >= from_stage.index
+
+
+def is_closed(record: Record, schema: Schema) -> bool:
+    stage = schema.stage(record.fields.get("stage") or "")
+    return stage is not None and stage.terminal is not None
+
+
+def card_fields(record: Record, schema: Schema, show_all: bool = False) -> list[CardField]:
+    """The fields the card shows, in the schema's card order (`show_all`: every field, in schema order)."""
+    kind = schema.kind(record.kind)
+    values = record.fields
+    if show_all:
+        return [CardField(spec, values.get(name)) for name, spec in kind.fields.items() if name not in ("id", "stage")]
+    if record.kind == "deal":
+        position = card_position(record, schema)
+        chosen = [entry.field for entry in kind.card if entry_relevant(entry, record, schema, position)]
+    else:
+        chosen = [entry.field for entry in kind.card]
+    keep_empty = not (record.kind == "deal" and is_closed(record, schema))
+    shown = []
+    for name in dict.fromkeys(chosen):
+        value = values.get(name)
+        if value is None and not keep_empty:
+            continue
+        shown.append(CardField(kind.fields[name], value))
+    return shown
+
+
+# -- the card as text ----------------------------------------------------------------------------------------
+
+def labelled(label: str | None, value: str) -> str:
+    """An option or stage as a person reads it: its label, with the id beside it when the label is not just
+    the id spelled out (so `Website`, `Lost`, but `Banned at the finance/legal check (finance_ban)`) — the id
+    is what `--where` and `funnel set` take."""
+    if not label or label == value:
+        return value
+    if label.casefold().replace(" ", "_").replace("-", "_") == value.replace("-", "_"):
+        return label
+    return f"{label} ({value})"
+
+
+def option_text(spec: FieldSpec, value: str) -> str:
+    return labelled(spec.options.get(value), value)
+
+
+def stage_text(schema: Schema, stage_id: str) -> str:
+    stage = schema.stage(stage_id)
+    return labelled(stage.label if stage is not None else None, stage_id)
+
+
+def contact_summary(contact: Record | None) -> str:
+    """`Иванов Пётр Сергеевич, ООО «Водоканал-Сервис»`: who the deal is with."""
+    if contact is None:
+        return ""
+    parts = [contact.fields.get("name"), contact.fields.get("company")]
+    return ", ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+
+
+def value_lines(spec: FieldSpec, value: Any, workspace: Workspace, today: date | None = None) -> list[str]:
+    """A field's value as one or more lines of text."""
+    if value is None or value == [] or value == "":
+        return [EMPTY]
+    kind = spec.type
+    if kind in ("choice", "loss_reason"):
+        return [option_text(spec, value)]
+    if kind == "stage":
+        return [stage_text(workspace.schema, value)]
+    if kind == "multichoice":
+        return [", ".join(option_text(spec, item) for item in value)]
+    if kind == "decimal":
+        return [format_amount(value)]
+    if kind == "date":
+        text = value.isoformat()
+        if spec.name == "next_action_due" and today is not None and value < today:
+            text += f" (overdue by {days_text((today - value).days)})"
+        return [text]
+    if kind == "contact":
+        contact = workspace.contact(value)
+        if contact is None:
+            return [f"{value} (no such contact)"]
+        summary = contact_summary(contact)
+        return [f"{value} — {summary}" if summary else value]
+    if kind == "objects":
+        return [f"{index}. " + " · ".join(scalar_text(spec.subfields[key], item[key]) for key in spec.subfields
+                                           if item.get(key) not in (None, ""))
+                for index, item in enumerate(value, 1)]
+    if kind == "attachments":
+        return [item.get("path", "") for item in value]
+    if kind == "history":
+        return [f"{entry['at'].isoformat(sep=' ', timespec='minutes') if entry.get('at') else '?'}  "
+                f"{stage_text(workspace.schema, entry.get('stage') or '?')}" for entry in value]
+    if isinstance(value, str):
+        return value.rstrip("\n").splitlines() or [EMPTY]
+    return [str(value)]
+
+
+def scalar_text(spec: FieldSpec, value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format_amount(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if spec.options and isinstance(value, str):
+        return option_text(spec, value)
+    return str(value)
+
+
+def card_lines(record: Record, workspace: Workspace, today: date, show_all: bool = False,
+               body: str = "") -> list[str]:
+    """The text card: a heading, `Label: value` lines aligned in terminal cells, a contact's deals, the body."""
+    schema = workspace.schema
+    lines = [f"{record.kind} {record.id}"]
+    labelled: list[tuple[str, list[str]]] = []
+    if record.kind == "deal":
+        labelled.append(("Stage", [deal_stage_text(record, schema, today)]))
+    for shown in card_fields(record, schema, show_all):
+        labelled.append((shown.spec.label or shown.spec.name, value_lines(shown.spec, shown.value, workspace, today)))
+    if show_all:
+        for key, value in record.unknown.items():
+            labelled.append((f"{key} (not in schema)", [str(value)]))
+    width = max((display_width(label) for label, _ in labelled), default=0) + 2
+    for label, values in labelled:
+        lines.append(pad(f"{label}:", width) + values[0])
+        lines.extend(" " * width + more for more in values[1:])
+    if record.kind == "contact":
+        lines.extend(contact_deal_lines(record, workspace))
+    text = body.strip("\r\n")
+    if text.strip():
+        lines.append("")
+        lines.extend(line.rstrip("\r") for line in text.split("\n"))
+    return lines
+
+
+def deal_stage_text(record: Record, schema: Schema, today: date) -> str:
+    stage_id = record.fields.get("stage")
+    if not stage_id:
+        return EMPTY
+    text = stage_text(schema, stage_id)
+    days = aging.days_in_stage(record, today)
+    if days is not None:
+        text += f" · {days_text(days)} in stage"
+    stale = aging.stale_days(record, schema, today)
+    if stale is not None:
+        text += f" · stale: {days_text(stale)} over the {schema.stage(stage_id).rot_days} allowed"
+    return text
+
+
+def contact_deal_lines(contact: Record, workspace: Workspace) -> list[str]:
+    """A contact's deals (every valid deal that names it), in pipeline order."""
+    schema = workspace.schema
+    deals, _ = workspace.viewable("deal")
+    mine = [deal for deal in deals if deal.fields.get("contact") == contact.id]
+    if not mine:
+        return ["", "Deals: none"]
+    mine.sort(key=lambda deal: (stage_order(schema, deal), deal.id))
+    rows = []
+    for deal in mine:
+        stage = schema.stage(deal.fields.get("stage") or "")
+        rows.append([deal.id, deal.fields.get("title") or EMPTY, stage.label if stage else EMPTY,
+                     format_amount(deal.fields.get("amount"))])
+    return ["", f"Deals ({len(mine)}):"] + ["  " + line for line in format_table(rows, right=(False, False, False, True))]
+
+
+def stage_order(schema: Schema, record: Record) -> int:
+    stage = schema.stage(record.fields.get("stage") or "")
+    return stage.index if stage is not None else len(schema.stages)
+
+
+def record_body(root, record: Record) -> str:
+    """The Markdown body of one record, read from its file (views keep only the front matter)."""
+    from .reader import parse_record_bytes
+
+    try:
+        data = (root / record.path).read_bytes()
+    except OSError:
+        return ""
+    return parse_record_bytes(data, all_positions=False).body

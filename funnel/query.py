@@ -1,0 +1,233 @@
+"""Choosing and reading records for views: `--where` conditions and the columns of `--fields`.
+
+A condition is `FIELD OP VALUE` with OP one of `=` `!=` `<` `<=` `>` `>=`:
+
+- VALUE is read by the field's declared type (values.parse_value, as `funnel set` reads it): decimals and
+  integers compare as numbers, dates as dates; a value that does not fit is refused with the field named;
+- on `stage` and choice fields `<` and `>` follow the schema's order (`stage>=contract`);
+- on a multi-choice field `=` means "contains" (`categories=small`; `categories=small,large` contains both),
+  `!=` "does not contain";
+- an empty VALUE means the field is empty (`next_action_due=`), `FIELD!=` that it holds a value;
+- a deal condition may read its contact: `contact.source=exhibition`;
+- computed deal columns are fields too: `client` (company, else the contact's name), `days_in_stage`,
+  `stale_days` and `overdue_days` (aging.py), so `days_in_stage>30` works.
+
+A record whose field is empty satisfies only `FIELD=` and `FIELD!=VALUE`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from . import aging
+from .conditions import is_blank
+from .records import Record, Workspace
+from .schema import FieldSpec, Schema
+from .values import ValueError_, parse_value
+
+COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+           ">": operator.gt, ">=": operator.ge}
+CONDITION = re.compile(r"\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)\s*(<=|>=|!=|==|=|<|>)(.*)\Z", re.DOTALL)
+CHOICE_TYPES = ("choice", "stage", "loss_reason")
+LIST_TYPES = ("objects", "attachments", "history")
+
+
+class QueryError(ValueError):
+    """A condition or a column the view cannot use; one line for the person."""
+
+
+class SyntaxError_(QueryError):
+    """A condition that is not FIELD OP VALUE at all (a usage error)."""
+
+
+class ViewContext:
+    """What reading a record for a view needs besides the record: the workspace (for contacts) and today."""
+
+    def __init__(self, workspace: Workspace, today: date):
+        self.workspace = workspace
+        self.schema = workspace.schema
+        self.today = today
+
+    def contact_of(self, deal: Record) -> Record | None:
+        contact_id = deal.fields.get("contact")
+        return self.workspace.contact(contact_id) if isinstance(contact_id, str) else None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A name a view can read from a record: a field, `contact.FIELD`, or a computed value."""
+
+    name: str
+    spec: FieldSpec
+    read: Callable[[Record, ViewContext], Any]
+
+    def value(self, record: Record, context: ViewContext) -> Any:
+        return self.read(record, context)
+
+
+def _field_reader(name: str):
+    return lambda record, context: record.fields.get(name)
+
+
+def _contact_reader(name: str):
+    def read(record, context):
+        contact = context.contact_of(record)
+        return contact.fields.get(name) if contact is not None else None
+    return read
+
+
+def client_name(record: Record, context: ViewContext) -> str | None:
+    """Who a deal is with, in a word: the contact's company, else its name (else the contact id)."""
+    contact = context.contact_of(record)
+    if contact is None:
+        return record.fields.get("contact")
+    company = contact.fields.get("company")
+    if isinstance(company, str) and company.strip():
+        return company.strip()
+    return contact.fields.get("name") or contact.id
+
+
+COMPUTED = {
+    "deal": {
+        "client": (FieldSpec("client", "string", "Client"), client_name),
+        "days_in_stage": (FieldSpec("days_in_stage", "integer", "Days"),
+                          lambda record, context: aging.days_in_stage(record, context.today)),
+        "stale_days": (FieldSpec("stale_days", "integer", "Stale by"),
+                       lambda record, context: aging.stale_days(record, context.schema, context.today)),
+        "overdue_days": (FieldSpec("overdue_days", "integer", "Overdue by"),
+                         lambda record, context: aging.overdue_days(record, context.schema, context.today)),
+    },
+    "contact": {},
+}
+
+
+def column(schema: Schema, kind: str, name: str) -> Column:
+    """The column `name` of records of `kind` ('deal' or 'contact'); unknown names are refused with the
+    closest known ones."""
+    fields = schema.kind(kind).fields
+    if name in fields:
+        return Column(name, fields[name], _field_reader(name))
+    if name in COMPUTED[kind]:
+        spec, read = COMPUTED[kind][name]
+        return Column(name, spec, read)
+    head, dot, rest = name.partition(".")
+    if kind == "deal" and dot and head == "contact" and rest in schema.kind("contact").fields:
+        return Column(name, schema.kind("contact").fields[rest], _contact_reader(rest))
+    known = list(fields) + list(COMPUTED[kind])
+    close = [] if dot and head == "contact" else difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    if kind == "deal":
+        contact_fields = list(schema.kind("contact").fields)
+        known += [f"contact.{field}" for field in contact_fields]
+        # `sorce` and `contact.sorce` both mean the contact's `source`
+        close += [f"contact.{field}" for field in difflib.get_close_matches(rest if dot else name, contact_fields,
+                                                                           n=3, cutoff=0.6)]
+    close = list(dict.fromkeys(close))[:3]
+    hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
+    raise QueryError(f"unknown field '{name}' for {kind}s; {hint}")
+
+
+def columns(schema: Schema, kind: str, names: str) -> list[Column]:
+    """The columns of a `--fields A,B` list."""
+    chosen = [name.strip() for name in names.split(",") if name.strip()]
+    if not chosen:
+        raise QueryError("--fields: name at least one field")
+    return [column(schema, kind, name) for name in dict.fromkeys(chosen)]
+
+
+@dataclass(frozen=True)
+class Where:
+    text: str
+    column: Column
+    op: str
+    value: Any  # typed; None means "empty"
+
+    def holds(self, record: Record, context: ViewContext) -> bool:
+        actual = self.column.value(record, context)
+        spec = self.column.spec
+        if self.value is None:
+            return is_blank(actual) if self.op == "=" else not is_blank(actual)
+        if spec.type == "multichoice":
+            contains = isinstance(actual, list) and all(item in actual for item in self.value)
+            return contains if self.op == "=" else not contains
+        if is_blank(actual):
+            return self.op == "!="
+        if spec.type in CHOICE_TYPES and self.op not in ("=", "!="):
+            order = list(spec.options)
+            if actual not in spec.options:
+                return False
+            return COMPARE[self.op](order.index(actual), order.index(self.value))
+        try:
+            return COMPARE[self.op](actual, self.value)
+        except TypeError:  # a value typed differently from the field (an invalid record): no match
+            return self.op == "!="
+
+
+def parse_where(text: str, schema: Schema, kind: str) -> Where:
+    """One `--where` condition, typed by its field; QueryError (naming the field) when it cannot hold."""
+    match = CONDITION.match(text)
+    if match is None:
+        raise SyntaxError_(f"--where '{text}': expected FIELD OP VALUE with OP one of = != < <= > >= "
+                           "(e.g. stage>=contract)")
+    name, op, raw = match.group(1), match.group(2), match.group(3).strip()
+    op = "=" if op == "==" else op
+    target = column(schema, kind, name)
+    spec = target.spec
+    if raw == "":
+        if op not in ("=", "!="):
+            raise QueryError(f"--where '{text}': an empty value goes only with = (is empty) or != (is not empty)")
+        return Where(text, target, op, None)
+    if spec.type in LIST_TYPES:
+        raise QueryError(f"--where '{text}': {name} is a list; only {name}= (empty) and {name}!= (not empty) "
+                         "work on it")
+    if spec.type == "multichoice" and op not in ("=", "!="):
+        raise QueryError(f"--where '{text}': {name} holds several options; use = (contains) or != (does not "
+                         "contain)")
+    try:
+        value = parse_value(spec, raw)
+    except ValueError_ as exc:
+        raise QueryError(f"--where '{text}': {exc}") from None
+    return Where(text, target, op, value)
+
+
+def parse_wheres(texts, schema: Schema, kind: str) -> list[Where]:
+    return [parse_where(text, schema, kind) for text in texts]
+
+
+def select(records, conditions: list[Where], context: ViewContext) -> list[Record]:
+    """The records meeting every condition."""
+    if not conditions:
+        return list(records)
+    return [record for record in records if all(condition.holds(record, context) for condition in conditions)]
+
+
+def owner_condition(schema: Schema, owner: str) -> Where:
+    """`--owner NAME`, the everyday filter, is `owner=NAME`."""
+    return Where(f"owner={owner}", column(schema, "deal", "owner"), "=", owner)
+
+
+
+DEFAULT_COLUMNS = {
+    "deal": ("id", "stage", "title", "client", "owner", "amount", "days_in_stage"),
+    "contact": ("id", "name", "company", "phone", "email"),
+}
+
+
+def default_columns(schema: Schema, kind: str, stale: bool = False, due: bool = False) -> list[Column]:
+    """What `list` shows without `--fields` (only the names this schema has); `--stale` and `--due` add the
+    days over and what is due."""
+    names = list(DEFAULT_COLUMNS[kind])
+    if stale:
+        names.append("stale_days")
+    if due:
+        names += ["next_action", "next_action_due", "overdue_days"]
+    known = set(schema.kind(kind).fields) | set(COMPUTED[kind])
+    return [column(schema, kind, name) for name in names if name in known]
+
+
+def row(record: Record, chosen: list[Column], context: ViewContext) -> dict[str, Any]:
+    return {item.name: item.value(record, context) for item in chosen}
