@@ -29,12 +29,14 @@ def days_in_stage(record, today: date) -> int | None:
     return None if entered is None else max(0, (today - entered).days)
 
 
-def stale_days(record, schema: Schema, today: date) -> int | None:
-    """Days past the stage's rot_days (None when not stale, closed, or the stage sets no rot_days)."""
+def stale_days(record, schema: Schema, today: date, days: int | None = None) -> int | None:
+    """Days past the stage's rot_days (None when not stale, closed, or the stage sets no rot_days).
+    `days`: the deal's days in stage, when the caller has them already."""
     stage = schema.stage(record.fields.get("stage") or "")
     if stage is None or stage.terminal is not None or stage.rot_days is None:
         return None
-    days = days_in_stage(record, today)
+    if days is None:
+        days = days_in_stage(record, today)
     if days is None or days <= stage.rot_days:
         return None
     return days - stage.rot_days

@@ -75,12 +75,13 @@ class BoardColumn:
 
 def board_card(deal: Record, context: ViewContext) -> BoardCard:
     amount = deal.fields.get("amount")
+    days = aging.days_in_stage(deal, context.today)
     return BoardCard(
         id=deal.id, title=deal.fields.get("title") or "", client=client_name(deal, context) or "",
         contact=deal.fields.get("contact"), owner=deal.fields.get("owner"),
         amount=amount if isinstance(amount, Decimal) else None,
-        days_in_stage=aging.days_in_stage(deal, context.today),
-        stale_days=aging.stale_days(deal, context.schema, context.today),
+        days_in_stage=days,
+        stale_days=aging.stale_days(deal, context.schema, context.today, days),
         overdue_days=aging.overdue_days(deal, context.schema, context.today),
     )
 
@@ -107,15 +108,18 @@ def board_json(columns: list[BoardColumn]) -> dict[str, Any]:
 Cell = tuple[str, str | None]  # text and its style
 
 
-def render_board(columns: list[BoardColumn], width: int, colour: bool = False) -> list[str]:
-    """The board in at most `width` cells per line: side by side when it fits, else stacked sections."""
+def render_board(columns: list[BoardColumn], width: int, colour: bool = False, limit: int | None = None) \
+        -> list[str]:
+    """The board in at most `width` cells per line: side by side when it fits, else stacked sections.
+    `limit`: at most that many cards per column (the oldest in stage), then a "+N more" line; counts, sums
+    and the footer still cover every deal."""
     needed = max([MIN_COLUMN] + [display_width(format_amount(column.amount)) for column in columns])
     count = len(columns)
     column_width = (width - display_width(JOINER) * (count - 1)) // max(count, 1)
     if count and column_width >= needed:
-        lines = side_by_side(columns, min(column_width, MAX_COLUMN), colour)
+        lines = side_by_side(columns, min(column_width, MAX_COLUMN), colour, limit)
     else:
-        lines = stacked(columns, width, colour)
+        lines = stacked(columns, width, colour, limit)
     return lines + [""] + footer(columns, width)
 
 
@@ -152,7 +156,16 @@ def _pair(left: str, right: str, width: int) -> list[str]:
     return [left, " " * max(0, width - display_width(right)) + right]
 
 
-def side_by_side(columns: list[BoardColumn], width: int, colour: bool) -> list[str]:
+def visible(column: BoardColumn, limit: int | None) -> list[BoardCard]:
+    return column.cards if not limit else column.cards[:limit]
+
+
+def more_line(column: BoardColumn, limit: int | None) -> str | None:
+    hidden = column.count - len(visible(column, limit))
+    return f"+{hidden} more" if hidden > 0 else None
+
+
+def side_by_side(columns: list[BoardColumn], width: int, colour: bool, limit: int | None = None) -> list[str]:
     headers = [wrap(column.stage.label, width, max_lines=2) for column in columns]
     header_height = max(len(lines) for lines in headers)
     cells: list[list[Cell]] = []
@@ -161,7 +174,7 @@ def side_by_side(columns: list[BoardColumn], width: int, colour: bool) -> list[s
         lines.append((f"{column.count} deal{'' if column.count == 1 else 's'}", None))
         lines.append((format_amount(column.amount), None))
         lines.append(("─" * width, None))
-        for card in column.cards:
+        for card in visible(column, limit):
             lines.extend((text, None) for text in _pair(card.id, _days(card), width))
             lines.extend((text, None) for text in wrap(card.title or "—", width, max_lines=2))
             if card.client:
@@ -169,6 +182,9 @@ def side_by_side(columns: list[BoardColumn], width: int, colour: bool) -> list[s
             lines.append((format_amount(card.amount), None))
             lines.extend(card.marks())
             lines.append(("", None))
+        more = more_line(column, limit)
+        if more:
+            lines.append((more, None))
         cells.append(lines)
     for lines in cells:
         while lines and not lines[-1][0]:
@@ -186,9 +202,9 @@ def side_by_side(columns: list[BoardColumn], width: int, colour: bool) -> list[s
     return [JOINER.join(row).rstrip() for row in zip(*grid)]
 
 
-def stacked(columns: list[BoardColumn], width: int, colour: bool) -> list[str]:
+def stacked(columns: list[BoardColumn], width: int, colour: bool, limit: int | None = None) -> list[str]:
     """One section per stage: a heading line, then a row per card (marks on a line below the card)."""
-    cards = [card for column in columns for card in column.cards]
+    cards = [card for column in columns for card in visible(column, limit)]
     indent = "  "
     gap = "  "
     id_width = max((display_width(card.id) for card in cards), default=0)
@@ -208,7 +224,7 @@ def stacked(columns: list[BoardColumn], width: int, colour: bool) -> list[str]:
         if out:
             out.append("")
         out.append(section_heading(column, width, colour))
-        for card in column.cards:
+        for card in visible(column, limit):
             row = indent + gap.join((fit(card.id, id_width), fit(card.title or "—", title_width),
                                      fit(card.client, client_width),
                                      fit(format_amount(card.amount), amount_width, right=True),
@@ -223,6 +239,9 @@ def stacked(columns: list[BoardColumn], width: int, colour: bool) -> list[str]:
                     out.append(lead + joined)
                 else:
                     out.extend(lead + paint(text, style, colour) for text, (_, style) in zip(texts, marks))
+        more = more_line(column, limit)
+        if more:
+            out.append(truncate(indent + more, width))
     return out
 
 

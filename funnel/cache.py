@@ -29,7 +29,7 @@ from .records import Record, build_record
 from .schema import KIND_OF_DIR, Schema
 
 CACHE_FILE = ".funnel/records.cache"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 
 
@@ -68,6 +68,18 @@ def from_plain(value):
     return value
 
 
+def _history_to_plain(history: list[dict]) -> list[tuple]:
+    return [(entry.get("stage"), entry["at"].isoformat() if entry.get("at") is not None else None)
+            for entry in history]
+
+
+def _history_column(values: list) -> list:
+    fromiso = datetime.fromisoformat
+    return [None if row is None else
+            [{"stage": stage, "at": None if at is None else fromiso(at)} for stage, at in row]
+            for row in values]
+
+
 def column_typer(field_type: str):
     """A fast conversion of a whole column from plain form (None = the record does not hold the field)."""
     if field_type in ("decimal",):
@@ -78,6 +90,8 @@ def column_typer(field_type: str):
         return lambda values: values
     if field_type == "multichoice":
         return lambda values: values
+    if field_type == "history":
+        return _history_column
     return lambda values: [None if v is None else from_plain(v) for v in values]
 
 
@@ -111,9 +125,12 @@ class CachedFields(Mapping):
         self._row = row
 
     def get(self, name, default=None):
-        column = self._store.column(name)
+        # the hot path of every view: a decoded column is one dict lookup away
+        column = self._store._columns.get(name)
         if column is None:
-            return default
+            column = self._store.column(name)
+            if column is None:
+                return default
         value = column[self._row]
         return default if value is None else value
 
@@ -222,7 +239,12 @@ def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) ->
         fields = record.fields
         for name, column in rows.items():
             value = fields.get(name)
-            column.append(None if value is None else to_plain(value) if not isinstance(value, str) else value)
+            if value is None or isinstance(value, str):
+                column.append(value)
+            elif name == "history":
+                column.append(_history_to_plain(value))
+            else:
+                column.append(to_plain(value))
     header = {
         "key": key, "written_ns": written_ns, "paths": paths, "stats": stats, "unknown": unknown,
         "types": names, "columns": {name: marshal.dumps(column) for name, column in rows.items()},

@@ -213,7 +213,7 @@ def deal_stage_text(record: Record, schema: Schema, today: date) -> str:
     days = aging.days_in_stage(record, today)
     if days is not None:
         text += f" · {days_text(days)} in stage"
-    stale = aging.stale_days(record, schema, today)
+    stale = aging.stale_days(record, schema, today, days)
     if stale is not None:
         text += f" · stale: {days_text(stale)} over the {schema.stage(stage_id).rot_days} allowed"
     return text
