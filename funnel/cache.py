@@ -254,3 +254,21 @@ def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) ->
         atomic_write(root / CACHE_FILE, marshal.dumps(header))
     except OSError:
         pass  # a read-only workspace still works, only without the cache
+
+
+def field_values(records: list[Record], name: str) -> list:
+    """`[record.fields.get(name) for record in records]`, read straight from the column where the records
+    come from the cache (a list of 10,000 rows reads a column, not 10,000 mappings)."""
+    values = []
+    append = values.append
+    store, column = None, None
+    for record in records:
+        fields = record.fields
+        if type(fields) is CachedFields:
+            if fields._store is not store:
+                store = fields._store
+                column = store.column(name) or []
+            append(column[fields._row] if column else None)
+        else:
+            append(fields.get(name))
+    return values

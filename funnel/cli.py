@@ -513,7 +513,8 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, 
       funnel list contacts --where company= --format jsonl
     """
     from .cards import stage_order
-    from .query import QueryError, columns, default_columns, row, select
+    from .query import QueryError, columns, default_columns, select
+    from .query import rows as read_rows
     from .records import record_data
 
     kind = kind[:-1]
@@ -527,7 +528,7 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, 
     except QueryError as exc:
         raise click.ClickException(str(exc))
     records = select(_viewable(context, kind), wheres, context)
-    rows = [row(record, chosen, context) for record in records]
+    rows = read_rows(records, chosen, context)
     if kind == "deal":
         order = sorted(range(len(records)), key=lambda i: (
             -(rows[i].get("stale_days") or 0) if stale else 0, -(rows[i].get("overdue_days") or 0) if due else 0,

@@ -198,9 +198,18 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
     if not table:
         return []
     count = max(len(row) for row in table)
-    widths = [max((display_width(row[i]) for row in table if i < len(row)), default=0) for i in range(count)]
+    # each cell measured once: a 10,000-row list spends its time here
+    cell_widths = [[display_width(cell) for cell in row] for row in table]
+    widths = [max((row[i] for row in cell_widths if i < len(row)), default=0) for i in range(count)]
     right = list(right) + [False] * (count - len(right))
-    return [gap.join(pad(cell, widths[i], right[i]) for i, cell in enumerate(row)).rstrip() for row in table]
+    lines = []
+    for row, row_widths in zip(table, cell_widths):
+        parts = []
+        for i, cell in enumerate(row):
+            fill = " " * (widths[i] - row_widths[i])
+            parts.append(fill + cell if right[i] else cell + fill)
+        lines.append(gap.join(parts).rstrip())
+    return lines
 
 
 def format_amount(value: Decimal | None, empty: str = "—") -> str:
