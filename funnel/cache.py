@@ -23,8 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from . import __version__
-from .atomic import atomic_write
+from . import __version__, private
 from .records import Record, build_record
 from .schema import KIND_OF_DIR, Schema
 
@@ -206,10 +205,12 @@ def cacheable(record: Record) -> bool:
 
 
 def _read_cache(root: Path, key: str):
+    data = private.read(root / CACHE_FILE)
+    if data is None:
+        return None
     try:
-        data = (root / CACHE_FILE).read_bytes()
         header = marshal.loads(data)
-    except (OSError, EOFError, ValueError, TypeError):
+    except (EOFError, ValueError, TypeError):
         return None
     if not isinstance(header, dict) or header.get("key") != key:
         return None
@@ -249,11 +250,7 @@ def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) ->
         "key": key, "written_ns": written_ns, "paths": paths, "stats": stats, "unknown": unknown,
         "types": names, "columns": {name: marshal.dumps(column) for name, column in rows.items()},
     }
-    try:
-        (root / ".funnel").mkdir(exist_ok=True)
-        atomic_write(root / CACHE_FILE, marshal.dumps(header))
-    except OSError:
-        pass  # a read-only workspace still works, only without the cache
+    private.write(root / CACHE_FILE, marshal.dumps(header))  # a read-only workspace works without it
 
 
 def field_values(records: list[Record], name: str) -> list:

@@ -15,25 +15,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import yaml
-from yaml.nodes import ScalarNode, SequenceNode
+# PyYAML is imported on the first parse, not with this module: commands served from the record cache never
+# parse YAML, and its import is a noticeable part of their start-up.
+yaml = ScalarNode = SequenceNode = _Loader = None
 
-try:  # the C parser is the speed floor; the pure-Python one is only a fallback for odd installs
-    from yaml._yaml import CParser
 
-    class _Loader(CParser):
-        """libyaml's composer with no tag resolution at all.
+def _load_yaml() -> None:
+    global yaml, ScalarNode, SequenceNode, _Loader
+    if yaml is not None:
+        return
+    import yaml as module
+    from yaml.nodes import ScalarNode as scalar, SequenceNode as sequence
 
-        CParser asks Python to resolve a tag for every node (`resolve`, `descend_resolver`,
-        `ascend_resolver`): three Python calls per node that cost a third of the parse. We never read
-        tags (the schema types every value), so the hooks are bound to C builtins that take the same
-        arguments and do next to nothing."""
+    try:  # the C parser is the speed floor; the pure-Python one is only a fallback for odd installs
+        from yaml._yaml import CParser
 
-        resolve = slice  # (kind, value, implicit) -> an unused tag
-        descend_resolver = slice  # (parent, index)
-        ascend_resolver = tuple  # ()
-except ImportError:  # pragma: no cover
-    from yaml import BaseLoader as _Loader
+        class Loader(CParser):
+            """libyaml's composer with no tag resolution at all.
+
+            CParser asks Python to resolve a tag for every node (`resolve`, `descend_resolver`,
+            `ascend_resolver`): three Python calls per node that cost a third of the parse. We never read
+            tags (the schema types every value), so the hooks are bound to C builtins that take the same
+            arguments and do next to nothing."""
+
+            resolve = slice  # (kind, value, implicit) -> an unused tag
+            descend_resolver = slice  # (parent, index)
+            ascend_resolver = tuple  # ()
+    except ImportError:  # pragma: no cover
+        from yaml import BaseLoader as Loader
+    yaml, ScalarNode, SequenceNode, _Loader = module, scalar, sequence, Loader
+
 
 # Plain scalars that mean "no value" (YAML 1.2 core schema). A quoted '' or 'null' stays a string.
 NULL_WORDS = frozenset(("", "~", "null", "Null", "NULL"))
@@ -149,6 +160,7 @@ def closing_fence(text: str, first_end: int) -> int:
 
 def parse_yaml(text: str, line_offset: int = 0, all_positions: bool = True) -> tuple[object, dict[Path, Position], list[Problem]]:
     """Untyped tree of one YAML document, positions (1-based, shifted by line_offset) and problems."""
+    _load_yaml()
     too_deep = nesting_problem(text, line_offset)
     if too_deep:
         return None, {}, [too_deep]

@@ -82,3 +82,17 @@ def test_a_corrupt_cache_is_ignored(workspace):
     (root / ".funnel").mkdir()
     (root / CACHE_FILE).write_bytes(b"\x00garbage")
     assert cached(root).records[0].id == "c-ivanov01"
+
+
+def test_a_cache_written_by_someone_else_is_never_decoded(workspace):
+    """A repository could ship a crafted .funnel/: only files carrying this user's token are read back."""
+    from funnel import private
+
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    age(root / "contacts/c-ivanov01.md")
+    cached(root)
+    assert isinstance(cached(root).records[0].fields, CachedFields)
+    data = (root / CACHE_FILE).read_bytes()
+    assert data.startswith(private.token())
+    (root / CACHE_FILE).write_bytes(b"x" * private.TOKEN_BYTES + data[private.TOKEN_BYTES:])
+    assert not isinstance(cached(root).records[0].fields, CachedFields)
