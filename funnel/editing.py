@@ -195,6 +195,7 @@ class _Style:
     indent: int  # nested indentation (block scalars, block mappings)
     list_indent: int  # column of a block list's dashes relative to `base`
     quote: str = ""  # quoting style of the scalar being replaced
+    block_list: bool = False  # the list being replaced was a block list: keep it one
 
 
 def _render_top(value: Any, st: _Style) -> tuple[str, list[str]]:
@@ -202,7 +203,7 @@ def _render_top(value: Any, st: _Style) -> tuple[str, list[str]]:
     if isinstance(value, (list, tuple)):
         if not value:
             return " []", []
-        if all(_is_scalar(v) for v in value):
+        if not st.block_list and all(_is_scalar(v) for v in value):
             forms = [_scalar_form(v) for v in value]
             if all(typed or _plain_ok(s, True) for s, typed in forms):
                 return " [" + ", ".join(s for s, _ in forms) + "]", []
@@ -423,6 +424,7 @@ class _Doc:
                 st.indent = self._block_scalar_indent(entry) or st.indent
         elif isinstance(v, yaml.SequenceNode) and not v.flow_style:
             st.list_indent = v.start_mark.column - self.base
+            st.block_list = True
         elif isinstance(v, yaml.MappingNode) and not v.flow_style and v.value:
             st.indent = v.start_mark.column - self.base or st.indent
         return st
