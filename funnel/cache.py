@@ -201,7 +201,7 @@ def _scan(root: Path):
 def cacheable(record: Record) -> bool:
     if isinstance(record.fields, CachedFields):
         return True
-    return record.readable and not record.problems and getattr(record, "stat_key", None) is not None
+    return record.readable and not record.problems and record.stat_key is not None
 
 
 def _read_cache(root: Path, key: str):
@@ -231,7 +231,7 @@ def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) ->
     stats, paths, unknown = [], [], []
     rows: dict[str, list] = {name: [] for name in names}
     for record in keep:
-        stat_key = getattr(record, "stat_key", None)
+        stat_key = record.stat_key
         if stat_key is None:
             stat_key = _stat_key(os.stat(root / record.path))
         paths.append(record.path)

@@ -47,6 +47,7 @@ class Record:
     problems: list[Problem] = field(default_factory=list)  # reading and typing problems
     readable: bool = True  # False when no front matter could be read at all
     invalid: set[str] = field(default_factory=set)  # fields whose value was refused while typing
+    stat_key: tuple | None = None  # (mtime_ns, ctime_ns, size, inode) of the file when it was read, for the cache
 
     @property
     def id(self) -> str | None:

@@ -224,3 +224,28 @@ def test_attach_refuses_directories_symlinks_and_never_overwrites(pipeline, run,
     refused = run("attach", other, str(first))
     assert refused.exit_code == 1 and "leads outside the workspace" in refused.stderr
     assert run("check").exit_code == 0
+
+
+def test_a_contact_edit_that_would_break_a_deal_is_refused(workspace, run, monkeypatch):
+    """A write the CLI accepts never introduces a check error, even in another file: moving a contact into
+    the company of an earlier deal makes that contact's deal a repeat client without a debt check."""
+    other = CONTACT.replace("c-ivanov01", "c-other001").replace("ООО «Водоканал-Сервис»", "АО «Теплосеть»")
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "contacts/c-other001.md": other})
+    monkeypatch.chdir(root)
+    first = run("deal", "add", "--contact", "c-ivanov01", "--set", "title=Первая", "--set", "owner=a").stdout.strip()
+    time.sleep(1.05)
+    later = run("deal", "add", "--contact", "c-other001", "--set", "title=Вторая", "--set", "owner=a").stdout.strip()
+    for deal_id in (first, later):
+        assert run("move", deal_id, "proposal", *sets(GATES[0][2]), "--set", "finance_check=approved",
+                   "--set", "legal_check=passed").exit_code == 0
+    before = (root / "contacts/c-other001.md").read_bytes()
+    refused = run("set", "c-other001", "company=ооо «водоканал-сервис»")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "Error: contact c-other001: refused, nothing written:",
+        f"  deals/{later}.md: debt_check (Debt check): must be clear (Clear) — repeat client: earlier deal {first} "
+        "(gate of stage 'proposal')"]
+    assert (root / "contacts/c-other001.md").read_bytes() == before
+    assert run("set", later, "debt_check=clear").exit_code == 0
+    assert run("set", "c-other001", "company=ооо «водоканал-сервис»").exit_code == 0
+    assert run("check").exit_code == 0
