@@ -151,10 +151,6 @@ class CachedFields(Mapping):
 
 # -- loading -----------------------------------------------------------------------------------------------------
 
-def _stat_key(stat) -> tuple:
-    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
-
-
 def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record]:
     """Every record of the workspace, from the cache where it is fresh, read afresh where it is not; the
     cache is rewritten when anything was read afresh (or a file went away)."""
@@ -173,7 +169,7 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
         seen.add(relative)
         row = entries.get(relative)
         if row is not None and row[1] == stat_key and stat.st_mtime_ns < written_ns - RACY_NS:
-            record = Record(kind, relative, CachedFields(store, row[0]), unknown[row[0]] or {})
+            record = Record(kind, relative, CachedFields(store, row[0]), unknown[row[0]] or {}, stat_key=stat_key)
         else:
             with open(entry.path, "rb") as handle:
                 record = build_record(schema, kind, relative, handle.read())
@@ -231,11 +227,8 @@ def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) ->
     stats, paths, unknown = [], [], []
     rows: dict[str, list] = {name: [] for name in names}
     for record in keep:
-        stat_key = record.stat_key
-        if stat_key is None:
-            stat_key = _stat_key(os.stat(root / record.path))
         paths.append(record.path)
-        stats.append(list(stat_key))
+        stats.append(list(record.stat_key))
         unknown.append(dict(record.unknown) if record.unknown else None)  # untyped: already plain
         fields = record.fields
         for name, column in rows.items():
