@@ -43,12 +43,13 @@ def plural(count: int, noun: str) -> str:
 
 
 def shown_path(root: Path, relative: str) -> str:
-    """A path an editor opened in the current directory can jump to."""
-    absolute = root / relative
-    try:
-        return os.path.relpath(absolute)
-    except ValueError:  # another drive on Windows
-        return str(absolute)
+    """A path for people: relative to the current directory when that is inside the workspace (as git shows
+    paths, so an editor opened there can jump to it), else relative to the workspace root."""
+    here = Path.cwd().resolve()
+    resolved_root = root.resolve()
+    if here == resolved_root or not here.is_relative_to(resolved_root):
+        return relative
+    return os.path.relpath(resolved_root / relative, here)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -120,12 +121,12 @@ def _selected_paths(root: Path, paths, workspace) -> set[str]:
 
 
 def _print_diagnostics(root: Path, diagnostics: list[Diagnostic], output_format: str) -> None:
-    shown = [Diagnostic(shown_path(root, d.path), d.line, d.column, d.severity, d.code, d.message)
-             for d in diagnostics]
     if output_format == "json":
-        output.write_json([d.as_json() for d in shown])
+        # for scripts: always relative to the workspace root, wherever the command ran
+        output.write_json([d.as_json() for d in diagnostics])
     else:
-        output.write_lines(d.format() for d in shown)
+        output.write_lines(Diagnostic(shown_path(root, d.path), d.line, d.column, d.severity, d.code,
+                                      d.message).format() for d in diagnostics)
 
 
 # -- writing commands -----------------------------------------------------------------------------------------
