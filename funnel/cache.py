@@ -24,11 +24,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import __version__, private
-from .records import Record, build_record
-from .schema import KIND_OF_DIR, Schema
+from .records import Record, build_record, record_files
+from .schema import Schema
 
 CACHE_FILE = ".funnel/records.cache"
-FORMAT = 2
+FORMAT = 3
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 
 
@@ -85,9 +85,8 @@ def column_typer(field_type: str):
         return lambda values: [None if v is None else Decimal(v[1]) for v in values]
     if field_type == "date":
         return lambda values: [None if v is None else date.fromisoformat(v[1]) for v in values]
-    if field_type in ("string", "text", "email", "phone", "contact", "choice", "loss_reason", "stage", "integer"):
-        return lambda values: values
-    if field_type == "multichoice":
+    if field_type in ("string", "text", "email", "phone", "contact", "choice", "loss_reason", "stage", "integer",
+                      "multichoice"):
         return lambda values: values
     if field_type == "history":
         return _history_column
@@ -102,6 +101,7 @@ class ColumnStore:
         self._types = types
         self._columns: dict[str, list] = {}
         self.names = tuple(blobs)
+        self.unknown: list = []  # per row: the keys the schema does not declare, untyped
 
     def column(self, name: str) -> list | None:
         column = self._columns.get(name)
@@ -156,20 +156,22 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
     cache is rewritten when anything was read afresh (or a file went away)."""
     key = schema_key(schema_bytes)
     cached = _read_cache(root, key)
-    entries, store, unknown, written_ns = cached if cached else ({}, None, [], 0)
+    entries, written_ns = cached if cached else ({}, 0)
     records: list[Record] = []
     fresh = 0
     seen = set()
-    for kind, relative, entry in _scan(root):
+    for kind, relative, entry in record_files(root):
         try:
             stat = entry.stat()
         except FileNotFoundError:
             continue
         stat_key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
         seen.add(relative)
-        row = entries.get(relative)
-        if row is not None and row[1] == stat_key and stat.st_mtime_ns < written_ns - RACY_NS:
-            record = Record(kind, relative, CachedFields(store, row[0]), unknown[row[0]] or {}, stat_key=stat_key)
+        cached_entry = entries.get(relative)
+        if cached_entry is not None and cached_entry[2] == stat_key and cached_entry[3] == kind \
+                and stat.st_mtime_ns < written_ns - RACY_NS:
+            store, row = cached_entry[0], cached_entry[1]
+            record = Record(kind, relative, CachedFields(store, row), store.unknown[row] or {}, stat_key=stat_key)
         else:
             with open(entry.path, "rb") as handle:
                 record = build_record(schema, kind, relative, handle.read())
@@ -181,19 +183,6 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
     return records
 
 
-def _scan(root: Path):
-    """(kind, relative path, DirEntry) of every record file, as records.record_files lists them."""
-    for directory, kind in KIND_OF_DIR.items():
-        try:
-            entries = [entry for entry in os.scandir(os.path.join(root, directory))
-                       if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()]
-        except FileNotFoundError:
-            continue
-        entries.sort(key=lambda entry: entry.name)
-        for entry in entries:
-            yield kind, f"{directory}/{entry.name}", entry
-
-
 def cacheable(record: Record) -> bool:
     if isinstance(record.fields, CachedFields):
         return True
@@ -201,6 +190,7 @@ def cacheable(record: Record) -> bool:
 
 
 def _read_cache(root: Path, key: str):
+    """{path: (store, row, stat key, kind)} and when the cache was written, or None."""
     data = private.read(root / CACHE_FILE)
     if data is None:
         return None
@@ -210,39 +200,42 @@ def _read_cache(root: Path, key: str):
         return None
     if not isinstance(header, dict) or header.get("key") != key:
         return None
-    paths, stat_keys = header["paths"], header["stats"]
-    entries = {path: (row, tuple(stat)) for row, (path, stat) in enumerate(zip(paths, stat_keys))}
-    store = ColumnStore(header["columns"], header["types"])
-    return entries, store, header["unknown"], header["written_ns"]
+    entries = {}
+    for kind, part in header["kinds"].items():
+        # one store per kind: a contact field and a deal field may share a name but not a type
+        store = ColumnStore(part["columns"], part["types"])
+        store.unknown = part["unknown"]
+        for row, (path, stat) in enumerate(zip(part["paths"], part["stats"])):
+            entries[path] = (store, row, tuple(stat), kind)
+    return entries, header["written_ns"]
 
 
 def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) -> None:
     """Cache every record without problems (a record with problems is read afresh each time)."""
     written_ns = time.time_ns()
-    keep = [record for record in records if cacheable(record)]
-    names: dict[str, str] = {}
-    for kind_name in ("contacts", "deals"):
-        for name, spec in schema.kind(kind_name).fields.items():
-            names.setdefault(name, spec.type)
-    stats, paths, unknown = [], [], []
-    rows: dict[str, list] = {name: [] for name in names}
-    for record in keep:
-        paths.append(record.path)
-        stats.append(list(record.stat_key))
-        unknown.append(dict(record.unknown) if record.unknown else None)  # untyped: already plain
-        fields = record.fields
-        for name, column in rows.items():
-            value = fields.get(name)
-            if value is None or isinstance(value, str):
-                column.append(value)
-            elif name == "history":
-                column.append(_history_to_plain(value))
-            else:
-                column.append(to_plain(value))
-    header = {
-        "key": key, "written_ns": written_ns, "paths": paths, "stats": stats, "unknown": unknown,
-        "types": names, "columns": {name: marshal.dumps(column) for name, column in rows.items()},
-    }
+    kinds = {}
+    for kind_name, kind in (("contact", schema.contacts), ("deal", schema.deals)):
+        keep = [record for record in records if record.kind == kind_name and cacheable(record)]
+        types = {name: spec.type for name, spec in kind.fields.items()}
+        columns: dict[str, list] = {name: [] for name in types}
+        for record in keep:
+            fields = record.fields
+            for name, column in columns.items():
+                value = fields.get(name)
+                if value is None or isinstance(value, str):
+                    column.append(value)
+                elif types[name] == "history":
+                    column.append(_history_to_plain(value))
+                else:
+                    column.append(to_plain(value))
+        kinds[kind_name] = {
+            "paths": [record.path for record in keep],
+            "stats": [list(record.stat_key) for record in keep],
+            "unknown": [dict(record.unknown) if record.unknown else None for record in keep],  # untyped: plain
+            "types": types,
+            "columns": {name: marshal.dumps(column) for name, column in columns.items()},
+        }
+    header = {"key": key, "written_ns": written_ns, "kinds": kinds}
     private.write(root / CACHE_FILE, marshal.dumps(header))  # a read-only workspace works without it
 
 

@@ -342,17 +342,18 @@ def find_root(start: str | os.PathLike | None = None, explicit: str | None = Non
                          "run 'funnel init' or pass --root DIR")
 
 
-def record_files(root: Path) -> Iterable[tuple[str, str]]:
-    """(kind, relative path) of every record file: `*.md` directly in contacts/ and deals/, no dot-files
-    (a writer's temp file is dot-prefixed and never ends in .md)."""
+def record_files(root: Path) -> Iterable[tuple[str, str, os.DirEntry]]:
+    """(kind, relative path, directory entry) of every record file: `*.md` directly in contacts/ and deals/,
+    no dot-files (a writer's temp file is dot-prefixed and never ends in .md), sorted by name."""
     for directory, kind in KIND_OF_DIR.items():
         try:
-            entries = sorted(entry.name for entry in os.scandir(root / directory)
-                             if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
+            entries = [entry for entry in os.scandir(os.path.join(root, directory))
+                       if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()]
         except FileNotFoundError:
             continue
-        for name in entries:
-            yield kind, f"{directory}/{name}"
+        entries.sort(key=lambda entry: entry.name)
+        for entry in entries:
+            yield kind, f"{directory}/{entry.name}", entry
 
 
 def kind_of_path(relative: str) -> str | None:
@@ -373,8 +374,8 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
         return Workspace(root, schema, load_records(root, schema, schema_bytes))
     schema = schema or load_schema(root / SCHEMA_FILE)
     records = []
-    for kind, relative in record_files(root):
-        with open(root / relative, "rb") as handle:
+    for kind, relative, entry in record_files(root):
+        with open(entry.path, "rb") as handle:
             data = handle.read()
         records.append(build_record(schema, kind, relative, data))
     return Workspace(root, schema, records)

@@ -96,3 +96,23 @@ def test_a_cache_written_by_someone_else_is_never_decoded(workspace):
     assert data.startswith(private.token())
     (root / CACHE_FILE).write_bytes(b"x" * private.TOKEN_BYTES + data[private.TOKEN_BYTES:])
     assert not isinstance(cached(root).records[0].fields, CachedFields)
+
+
+def test_a_field_name_shared_by_contacts_and_deals_keeps_each_type(workspace):
+    from decimal import Decimal
+
+    from conftest import REFERENCE_SCHEMA
+
+    schema = REFERENCE_SCHEMA.read_text(encoding="utf-8").replace(
+        "    notes: {type: text, label: Notes}\n", "    notes: {type: text, label: Notes}\n    amount: {type: integer}\n")
+    root = workspace({"contacts/c-ivanov01.md": CONTACT + "", "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "won")},
+                     schema=schema)
+    (root / "contacts/c-ivanov01.md").write_text(CONTACT.replace("---\n", "amount: 3\n---\n", 2).replace(
+        "amount: 3\n---\nid", "---\nid"), encoding="utf-8")
+    for path in list((root / "contacts").iterdir()) + list((root / "deals").glob("*.md")):
+        age(path)
+    cached(root)
+    again = cached(root)
+    assert isinstance(again.records[1].fields, CachedFields)
+    assert again.records[1].fields["amount"] == Decimal("1250000")
+    assert again.records[0].fields["amount"] == 3
