@@ -11,7 +11,7 @@ import click
 from . import __version__, output
 from .checks import Diagnostic, check_workspace, from_problem
 from .records import WorkspaceError, find_root, kind_of_path, load_workspace
-from .schema import SchemaError, load_schema
+from .schema import DEAL_BUILTIN_FIELDS, SchemaError, load_schema
 
 
 class Context:
@@ -131,6 +131,10 @@ def _print_diagnostics(root: Path, diagnostics: list[Diagnostic], output_format:
 
 # -- writing commands -----------------------------------------------------------------------------------------
 
+# fields only the CLI maintains: stages change with move, win and lose, which append the history
+PROTECTED_FIELDS = DEAL_BUILTIN_FIELDS
+
+
 def write_options(function):
     function = click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
                             help="A field value, read by the field's type (repeatable).")(function)
@@ -143,13 +147,21 @@ def refusal(exc: Exception) -> click.ClickException:
 
 def run_write(action):
     """Run a model write, turning refusals and bad values into one clear message and exit 1."""
-    from .values import ValueError_
+    from .values import AssignmentSyntaxError, ValueError_
     from .writes import Refused
 
     try:
         return action()
+    except AssignmentSyntaxError as exc:
+        raise click.UsageError(str(exc))
     except (Refused, ValueError_, WorkspaceError) as exc:
         raise refusal(exc)
+    except SchemaError as exc:
+        raise click.ClickException(f"{exc} (run 'funnel check')")
+    except OSError as exc:
+        # a read-only workspace, a full disk, an unreadable file: nothing was written (writes are atomic)
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise click.ClickException(f"{where}{exc.strerror or exc}; nothing was written")
 
 
 @main.group()
@@ -212,8 +224,7 @@ def _add(root_dir: Path, kind: str, assignments):
     from .writes import add_record, new_deal_values
 
     schema = load_schema(root_dir / "schema.yaml")
-    protected = ("id", "stage", "history")
-    changes = parse_assignments(schema.kind(kind), list(assignments), protected)
+    changes = parse_assignments(schema.kind(kind), list(assignments), PROTECTED_FIELDS)
     return add_record(root_dir, kind, changes, new_deal_values if kind == "deal" else None)
 
 
@@ -254,9 +265,8 @@ def set_command(record_id, assignments, unsets, root, output_format):
 
     def plan(tx, record):
         kind = tx.schema.kind(record.kind)
-        protected = ("id", "stage", "history")
-        changes = parse_assignments(kind, list(assignments), protected)
-        changes.update(parse_assignments(kind, [f"{name}=" for name in unsets], protected))
+        changes = parse_assignments(kind, list(assignments), PROTECTED_FIELDS)
+        changes.update(parse_assignments(kind, [f"{name}=" for name in unsets], PROTECTED_FIELDS))
         return changes, None, f"{record.kind} {record.id}"
 
     def action():
@@ -272,8 +282,11 @@ def set_command(record_id, assignments, unsets, root, output_format):
 
 def _stage_changes(tx, record, assignments) -> dict:
     from .values import parse_assignments
+    from .writes import resolve_references
 
-    return parse_assignments(tx.schema.kind(record.kind), list(assignments), ("id", "stage", "history"))
+    changes = parse_assignments(tx.schema.kind(record.kind), list(assignments), PROTECTED_FIELDS)
+    resolve_references(tx, record.kind, changes)
+    return changes
 
 
 def _run_stage_plan(root_dir: Path, deal_id: str, make_plan, output_format: str) -> None:

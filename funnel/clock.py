@@ -4,7 +4,10 @@ staleness and overdue marks are reproducible. It affects what is read, never the
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ClockError(ValueError):
@@ -15,9 +18,11 @@ def today() -> date:
     value = os.environ.get("FUNNEL_TODAY")
     if value:
         try:
-            return date.fromisoformat(value)
+            if DATE.fullmatch(value):
+                return date.fromisoformat(value)
         except ValueError:
-            raise ClockError(f"FUNNEL_TODAY={value!r} is not a date YYYY-MM-DD") from None
+            pass
+        raise ClockError(f"FUNNEL_TODAY={value!r} is not a date YYYY-MM-DD")
     return date.today()
 
 

@@ -66,7 +66,7 @@ def stage_change(tx, record: Record, target: Stage, changes: dict[str, Any], reo
     schema = tx.schema
     current = current_stage(schema, record)
     what = f"deal {record.id}: {current.id} → {target.id}"
-    if current.terminal is not None and target.terminal is None and not reopen:
+    if current.terminal is not None and target.id != current.id and not reopen:
         raise Refused(f"deal {record.id} is {current.id}; moving it back to '{target.id}' needs --reopen")
     if target.terminal == "lost" and current.terminal is None:
         changes.setdefault(LOST_AT, current.id)

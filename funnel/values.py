@@ -21,11 +21,15 @@ class ValueError_(ValueError):
     """A value from the command line that does not fit its field; the message names the field."""
 
 
+class AssignmentSyntaxError(ValueError_):
+    """An argument that is not FIELD=VALUE at all: a usage error (exit 2), not a refused value."""
+
+
 def split_assignment(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep or not name:
-        raise ValueError_(f"'{text}' is not FIELD=VALUE")
+        raise AssignmentSyntaxError(f"'{text}' is not FIELD=VALUE")
     return name, value
 
 

@@ -178,6 +178,7 @@ def add_record(root: Path, kind: str, changes: dict[str, Any],
     """A new contact or deal: a fresh id, the given fields, validated as a whole; refused when invalid."""
     with Transaction(root) as tx:
         values = {name: value for name, value in changes.items() if value is not None}
+        resolve_references(tx, kind, values)
         if prepare is not None:
             prepare(tx, values)
         record_id = mint_id(kind, tx.workspace.by_id)
@@ -192,11 +193,18 @@ def add_record(root: Path, kind: str, changes: dict[str, Any],
         return tx.write(relative, text, kind, None, f"new {kind}")
 
 
+def resolve_references(tx: Transaction, kind: str, values: dict[str, Any]) -> None:
+    """A reference to a contact may be given by any unique prefix of its id, as every id on the command line;
+    the file stores the whole id."""
+    fields = tx.schema.kind(kind).fields
+    for name, value in values.items():
+        spec = fields.get(name)
+        if spec is not None and spec.type == "contact" and isinstance(value, str) and value.strip():
+            values[name] = tx.resolve(value.strip(), "contact").id
+
+
 def new_deal_values(tx: Transaction, values: dict[str, Any]) -> None:
     """A new deal starts in the first stage, with `created` and a first history entry."""
-    contact_text = values.get("contact")
-    if isinstance(contact_text, str):
-        values["contact"] = tx.resolve(contact_text, "contact").id
     first = tx.schema.first_stage.id
     moment = clock.now()
     values.setdefault("created", moment.date())
@@ -216,6 +224,7 @@ def update_record(root: Path, id_text: str, plan: Plan, kind: str | None = None)
         if not record.readable:
             raise Refused(f"{record.path}: cannot be read as a record; run 'funnel check' and fix it first")
         changes, history_entry, what = plan(tx, record)
+        resolve_references(tx, record.kind, changes)
         text = tx.read_text(record)
         new_text = edit_text(text, changes, tx.key_order(record.kind), history_entry)
         if new_text == text:

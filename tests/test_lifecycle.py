@@ -249,3 +249,11 @@ def test_a_contact_edit_that_would_break_a_deal_is_refused(workspace, run, monke
     assert run("set", later, "debt_check=clear").exit_code == 0
     assert run("set", "c-other001", "company=ооо «водоканал-сервис»").exit_code == 0
     assert run("check").exit_code == 0
+
+
+def test_closed_deals_move_only_with_reopen_and_contacts_resolve_by_prefix(pipeline, run):
+    root, deal_id = pipeline
+    assert run("lose", deal_id, "--reason", "no_need", "--comment", "Проект заморожен").exit_code == 0
+    to_won = run("move", deal_id, "won")
+    assert to_won.stderr == f"Error: deal {deal_id} is lost; moving it back to 'won' needs --reopen\n"
+    assert run("set", deal_id, "contact=c-iv").stdout == f"{deal_id}: unchanged\n"

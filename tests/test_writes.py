@@ -151,8 +151,7 @@ def test_set_refuses_what_breaks_the_current_stage_and_writes_nothing(workspace,
         (("amount=12,5",), "Error: amount: '12,5' is not a decimal number like 1250000.50\n"),
         (("categories=small,huge",), "Error: categories: 'huge' is not one of ultra_small, small, standard, large\n"),
         (("created=2026-02-30",), "Error: created: '2026-02-30' is not a date YYYY-MM-DD\n"),
-        (("contact=c-nobody00",), "Error: deal d-hand0001: refused, nothing written:\n"
-                                  "  contact: no contact with id 'c-nobody00'\n"),
+        (("contact=c-nobody00",), "Error: no contact with id 'c-nobody00'\n"),
         (("finance_check=banned",), "Error: deal d-hand0001: refused, nothing written:\n"
                                     "  a deal banned at the finance/legal check must be lost with reason "
                                     "finance_ban\n"),
