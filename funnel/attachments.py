@@ -7,6 +7,8 @@ nothing behind.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -38,8 +40,9 @@ def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Writte
         raise Refused(f"{source}: is a directory; attach files one by one")
     if not source.is_file():
         raise Refused(f"{source}: no such file")
-    digest = file_sha256(source)
-    created: list[Path] = []  # files this command copied, removed again if the write is refused
+    data = source.read_bytes()  # hashed and copied from the same bytes, even if the file changes meanwhile
+    digest = hashlib.sha256(data).hexdigest()
+    created: list[Path] = []  # files and folders this command made, removed again if the write is refused
     stored: list[str] = []
 
     def plan(tx, record: Record):
@@ -50,9 +53,10 @@ def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Writte
             fields = [name for name, s in tx.schema.kind("deal").fields.items() if s.type == "attachments"]
             raise Refused(f"'{field}' is not an attachments field (attachments fields: {', '.join(fields) or 'none'})")
         folder = root / KIND_DIRS["deal"] / record.id
-        if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
+        if folder.is_symlink() or not folder.parent.resolve().is_relative_to(root.resolve()) or (
+                folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
             raise Refused(f"{folder}: leads outside the workspace; refusing to write there")
-        relative = store(folder, safe_name(source.name), source, digest, created)
+        relative = store(folder, safe_name(source.name), data, digest, created)
         entries = list(record.fields.get(field) or [])
         item = {"path": f"{KIND_DIRS['deal']}/{record.id}/{relative}", "sha256": digest}
         if item not in entries:
@@ -63,26 +67,32 @@ def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Writte
     try:
         written, _ = update_record(root, deal_text, plan, kind="deal")
     except BaseException:
-        for path in created:
-            path.unlink(missing_ok=True)
+        for path in reversed(created):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
         raise
     return written, stored[-1]
 
 
-def store(folder: Path, name: str, source: Path, digest: str, created: list[Path]) -> str:
-    """Copy into `folder` under `name`, or reuse an identical file already there; never overwrite."""
+def store(folder: Path, name: str, data: bytes, digest: str, created: list[Path]) -> str:
+    """Copy into `folder` under `name`, or reuse an identical file already there; never overwrite anything,
+    not even a dangling symbolic link (writing through it would land outside the workspace)."""
     stem, dot, suffix = name.rpartition(".")
     if not dot:
         stem, suffix = name, ""
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        created.append(folder)
     for number in range(1, 1000):
         candidate = name if number == 1 else (f"{stem}-{number}.{suffix}" if suffix else f"{stem}-{number}")
         target = folder / candidate
-        if target.exists():
+        if os.path.lexists(target):
             if target.is_file() and not target.is_symlink() and file_sha256(target) == digest:
                 return candidate
             continue
-        atomic_write(target, source.read_bytes())
+        atomic_write(target, data)
         created.append(target)
         return candidate
     raise Refused(f"{folder}: too many files named like {name}")

@@ -257,3 +257,26 @@ def test_closed_deals_move_only_with_reopen_and_contacts_resolve_by_prefix(pipel
     to_won = run("move", deal_id, "won")
     assert to_won.stderr == f"Error: deal {deal_id} is lost; moving it back to 'won' needs --reopen\n"
     assert run("set", deal_id, "contact=c-iv").stdout == f"{deal_id}: unchanged\n"
+
+
+def test_attach_never_writes_through_a_dangling_link_and_a_refusal_leaves_nothing(pipeline, run, tmp_path):
+    root, deal_id = pipeline
+    outside = tmp_path / "outside.txt"
+    folder = root / "deals" / deal_id
+    folder.mkdir()
+    (folder / "akt.pdf").symlink_to(outside)  # dangling: exists() is False
+    scan = tmp_path / "akt.pdf"
+    scan.write_bytes(b"scan")
+    result = run("attach", deal_id, str(scan))
+    assert result.stdout == f"{deal_id}: acceptance_docs + deals/{deal_id}/akt-2.pdf\n"
+    assert not outside.exists()
+    assert (folder / "akt.pdf").is_symlink()
+    # a refused attach (the field is not an attachments field) leaves no folder behind
+    other = run("deal", "add", "--contact", "c-ivanov01", "--set", "title=x", "--set", "owner=a").stdout.strip()
+    before = sorted(p.name for p in (root / "deals").iterdir())
+    bad = (root / "deals" / f"{other}.md")
+    bad.write_text(bad.read_text(encoding="utf-8").replace("owner: a\n", "owner: &o a\nnext_action: *o\n"),
+                   encoding="utf-8")
+    refused = run("attach", other, str(scan))
+    assert refused.exit_code == 1
+    assert sorted(p.name for p in (root / "deals").iterdir()) == before
