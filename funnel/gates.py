@@ -110,18 +110,38 @@ class GateContext:
         return self.contacts.get(contact_id) if isinstance(contact_id, str) else None
 
     def _group_keys(self, deal, same: tuple[str, ...]) -> list[tuple]:
+        contact_id = deal.fields.get("contact")
+        return self.counterparty_keys(contact_id if isinstance(contact_id, str) else None,
+                                      self.contact_of(deal), same)
+
+    @staticmethod
+    def counterparty_keys(contact_id: str | None, contact, same: tuple[str, ...]) -> list[tuple]:
+        """What makes two deals the same counterparty: the same contact, or equal `contact.FIELD` values
+        (trimmed, inner white space collapsed, case-folded; blank never matches)."""
         keys = []
         for name in same:
             if name == "contact":
-                contact_id = deal.fields.get("contact")
                 if contact_id:
                     keys.append(("contact", contact_id))
             elif name.startswith("contact."):
-                contact = self.contact_of(deal)
                 value = normalize_text(contact.fields.get(name[8:])) if contact is not None else ""
                 if value:
                     keys.append((name, value))
         return keys
+
+    def counterparty_deals(self, record, sames: list[tuple[str, ...]]) -> list:
+        """The other deals that share a counterparty with `record` (a deal, or a contact) under any of the
+        schema's `prior_deal` groupings: the deals whose gates may read it."""
+        groups = set()
+        for same in sames:
+            if record.kind == "contact":
+                groups.update(self.counterparty_keys(record.id, record, same))
+            else:
+                groups.update(self._group_keys(record, same))
+        if not groups:
+            return []
+        return [deal for deal in self.deals if deal.id != record.id
+                and any(key in groups for same in sames for key in self._group_keys(deal, same))]
 
     @staticmethod
     def order_key(deal) -> tuple:
@@ -150,3 +170,26 @@ class GateContext:
             if candidate is not None and candidate < own and candidate[2] != deal.id:
                 best = candidate if best is None or candidate < best else best
         return best[2] if best else None
+
+
+def prior_deal_groupings(schema: Schema) -> list[tuple[str, ...]]:
+    """The `same:` lists of every `prior_deal` condition in the schema's deal gates and rules."""
+    found: list[tuple[str, ...]] = []
+
+    def visit(condition) -> None:
+        if isinstance(condition, c.PriorDeal):
+            if condition.same not in found:
+                found.append(condition.same)
+        for part in getattr(condition, "parts", ()):
+            visit(part)
+        if isinstance(condition, c.Not):
+            visit(condition.part)
+
+    requirements = list(schema.deals.requires) + list(schema.deals.rules)
+    for stage in schema.stages:
+        requirements += stage.requires
+    for requirement in requirements:
+        visit(requirement.condition)
+        if requirement.when is not None:
+            visit(requirement.when)
+    return found

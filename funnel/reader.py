@@ -188,6 +188,10 @@ def parse_yaml(text: str, line_offset: int = 0, all_positions: bool = True) -> t
         mark = node.start_mark
         return None, {}, [Problem(mark.line + 1 + line_offset, 1, "alias-bomb",
                                   "YAML aliases expand to far more values than the file holds (alias bomb)")]
+    except _TooDeep:
+        mark = node.start_mark
+        return None, {}, [Problem(mark.line + 1 + line_offset, 1, "too-deep",
+                                  f"values nested more than {MAX_DEPTH} levels deep (an alias inside itself?)")]
     return tree, builder.positions, builder.problems
 
 
@@ -218,6 +222,10 @@ class _AliasBomb(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    pass
+
+
 class _TreeBuilder:
     """Node graph → plain Python, with positions, duplicate-key detection and a bound on alias expansion.
 
@@ -243,6 +251,8 @@ class _TreeBuilder:
         self.budget -= 1
         if self.budget < 0:
             raise _AliasBomb
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep  # only an alias that contains itself gets here: the text was screened
         node_type = type(node)
         if node_type is ScalarNode:
             value = node.value
@@ -252,7 +262,7 @@ class _TreeBuilder:
         offset = self.line_offset + 1
         positions = self.positions
         if not self.all_positions and len(path) >= 2:
-            return self.plain(node)
+            return self.plain(node, len(path))
         if node_type is SequenceNode:
             items = []
             for index, item in enumerate(node.value):
@@ -293,17 +303,19 @@ class _TreeBuilder:
                 mapping[key] = self.build(value_node, key_path)
         return mapping
 
-    def plain(self, node):
+    def plain(self, node, depth: int = 2):
         """The value of a node deep inside a list item, without positions (see all_positions)."""
         self.budget -= 1
         if self.budget < 0:
             raise _AliasBomb
+        if depth > MAX_DEPTH:
+            raise _TooDeep
         node_type = type(node)
         if node_type is ScalarNode:
             value = node.value
             return None if node.style is None and value in NULL_WORDS else value
         if node_type is SequenceNode:
-            return [self.plain(item) for item in node.value]
+            return [self.plain(item, depth + 1) for item in node.value]
         mapping = {}
         for key_node, value_node in node.value:
             key = key_node.value if type(key_node) is ScalarNode else None
@@ -311,7 +323,7 @@ class _TreeBuilder:
                 # rare: let the full walk (with positions) word the problem
                 self.all_positions = True
                 raise _NeedPositions
-            mapping[key] = self.plain(value_node)
+            mapping[key] = self.plain(value_node, depth + 1)
         return mapping
 
 

@@ -17,7 +17,7 @@ from . import clock
 from .atomic import LockTimeout, atomic_write, workspace_lock
 from .checks import CheckRun, Diagnostic, check_record
 from .editing import EditError, append_item, render_record, set_field, unset_field
-from .gates import GateContext, normalize_text
+from .gates import GateContext, prior_deal_groupings
 from .records import Record, Workspace, build_record, load_workspace, mint_id, resolve_id
 
 KIND_DIRS = {"contact": "contacts", "deal": "deals"}
@@ -92,30 +92,8 @@ class Transaction:
         return found
 
     def affected(self, record: Record, context: GateContext) -> list[Record]:
-        """Deals whose gates may read `record`: those of the same contact or of the same company."""
-        groups = set()
-        if record.kind == "contact":
-            groups.add(("contact", record.id))
-            company = normalize_text(record.fields.get("company"))
-            if company:
-                groups.add(("company", company))
-        else:
-            contact = context.contact_of(record)
-            if record.fields.get("contact"):
-                groups.add(("contact", record.fields["contact"]))
-            if contact is not None and normalize_text(contact.fields.get("company")):
-                groups.add(("company", normalize_text(contact.fields.get("company"))))
-        result = []
-        for deal in context.deals:
-            if deal.id == record.id:
-                continue
-            contact = context.contact_of(deal)
-            keys = {("contact", deal.fields.get("contact"))}
-            if contact is not None:
-                keys.add(("company", normalize_text(contact.fields.get("company"))))
-            if keys & groups:
-                result.append(deal)
-        return result
+        """Deals whose gates may read `record`: those of the same counterparty, as the schema groups them."""
+        return context.counterparty_deals(record, prior_deal_groupings(self.schema))
 
     def refuse_new_errors(self, old: Record | None, new: Record, what: str) -> list[str]:
         """Raise Refused when `new` (or a deal that depends on it) gains an error; return new warnings."""

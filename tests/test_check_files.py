@@ -239,3 +239,15 @@ def test_attachments_escaping_missing_and_changed(workspace, run, monkeypatch, t
         "deals/d-docs0001.md:36:5: error: acceptance_docs[6]: path 'deals/d-docs0001/link.pdf' leads outside "
         "the workspace [attachment-escapes]",
     ]
+
+
+def test_an_alias_inside_itself_is_refused(workspace, run, monkeypatch):
+    root = workspace({"deals/d-self0001.md": "---\nid: d-self0001\nloop: &a [*a]\n---\n",
+                      "deals/d-self0002.md": "---\nid: d-self0002\nhistory:\n  - &b {stage: [*b]}\n---\n"})
+    monkeypatch.chdir(root)
+    code, lines = check(run, root)
+    assert code == 1
+    assert lines == [
+        "deals/d-self0001.md:2:1: error: values nested more than 64 levels deep (an alias inside itself?) [too-deep]",
+        "deals/d-self0002.md:2:1: error: values nested more than 64 levels deep (an alias inside itself?) [too-deep]",
+    ]
