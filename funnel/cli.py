@@ -486,9 +486,6 @@ def show(record_id, show_all, root, output_format):
     try:
         record = resolve_id(workspace, record_id)
     except WorkspaceError as exc:
-        unreadable = [r.path for r in workspace.records if r.id is None and r.stem.startswith(record_id)]
-        if unreadable and str(exc).startswith("no "):
-            raise click.ClickException(f"{unreadable[0]}: cannot be read; run 'funnel check {unreadable[0]}'")
         raise click.ClickException(str(exc))
     if any(problem.severity == "error" for problem in record.problems):
         path = shown_path(workspace.root, record.path)

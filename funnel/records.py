@@ -383,20 +383,28 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
 
 def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Record:
     """The record whose id is `text` or starts with it (as git resolves hashes); one clear error otherwise."""
-    if not ID_PATTERN.match(text) and not re.fullmatch(r"[a-z0-9-]{1,40}", text):
+    if not re.fullmatch(r"[a-z0-9-]{1,40}", text):
         raise WorkspaceError(f"'{text}' is not an id (ids are lowercase letters, digits and '-')")
     candidates = [record for record in workspace.records if record.id is not None
                   and (kind is None or record.kind == kind)]
     exact = [record for record in candidates if record.id == text]
-    if len(exact) == 1:
-        return exact[0]
+    if len(exact) > 1:
+        paths = ", ".join(record.path for record in exact)
+        raise WorkspaceError(f"id '{text}' is used by {len(exact)} files ({paths}); run 'funnel check'")
     matches = exact or [record for record in candidates if record.id.startswith(text)]
     what = kind or "record"
     if not matches:
+        unreadable = [record.path for record in workspace.records if record.id is None
+                      and (kind is None or record.kind == kind) and record.stem.startswith(text)]
+        if unreadable:
+            raise WorkspaceError(f"{unreadable[0]}: cannot be read as a record; run 'funnel check {unreadable[0]}'")
         raise WorkspaceError(f"no {what} with id '{text}'")
+    ids = sorted({record.id for record in matches})
+    if len(ids) > 1:
+        raise WorkspaceError(f"'{text}' is ambiguous: it starts {len(ids)} ids ({', '.join(ids[:10])})")
     if len(matches) > 1:
-        listing = ", ".join(sorted(record.id for record in matches)[:10])
-        raise WorkspaceError(f"'{text}' is ambiguous: it starts {len(matches)} ids ({listing})")
+        paths = ", ".join(record.path for record in matches)
+        raise WorkspaceError(f"id '{ids[0]}' is used by {len(matches)} files ({paths}); run 'funnel check'")
     return matches[0]
 
 

@@ -149,7 +149,7 @@ def test_an_unreadable_record_points_at_check(root, run):
     (root / "deals/d-empty001.md").write_text("no front matter\n", encoding="utf-8")
     result = run("show", "d-empty")
     assert result.exit_code == 1
-    assert "deals/d-empty001.md: cannot be read; run 'funnel check deals/d-empty001.md'" in result.stderr
+    assert "deals/d-empty001.md: cannot be read as a record; run 'funnel check deals/d-empty001.md'" in result.stderr
 
 
 def test_a_contacts_card_skips_invalid_deals_and_says_so(root, run):

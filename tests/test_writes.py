@@ -230,3 +230,16 @@ def test_writers_killed_at_random_moments_leave_whole_files(workspace):
         assert not [p.name for p in (root / "deals").iterdir() if p.name.endswith(".md") and p.name.startswith(".")]
     result = subprocess.run(FUNNEL + ["check", "--root", str(root)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_ids_that_are_duplicated_or_unreadable_get_a_clear_refusal(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT,
+                      "deals/d-dupe0001.md": full_deal("d-dupe0001", "lead"),
+                      "deals/d-dupe0002.md": full_deal("d-dupe0001", "lead"),
+                      "deals/d-broken01.md": "---\nid: [\n---\n"})
+    monkeypatch.chdir(root)
+    duplicated = run("set", "d-dupe0001", "owner=x")
+    assert duplicated.stderr == ("Error: id 'd-dupe0001' is used by 2 files (deals/d-dupe0001.md, "
+                                 "deals/d-dupe0002.md); run 'funnel check'\n")
+    broken = run("set", "d-broken", "owner=x")
+    assert broken.stderr == "Error: deals/d-broken01.md: cannot be read as a record; run 'funnel check deals/d-broken01.md'\n"
