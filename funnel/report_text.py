@@ -45,11 +45,13 @@ def period_text(data: dict, what: str) -> str:
 # -- rows for pipelines ----------------------------------------------------------------------------------
 
 def table_rows(name: str, data: dict) -> tuple[list[dict], list[str]]:
-    """(rows, columns) of the report's main table; with `--by`, each row starts with the group's value."""
+    """(rows, columns) of the report's main table; with `--by`, each row starts with the group's value, in a
+    column named `by:FIELD` (never clashing with the table's own columns, e.g. `--by stage`)."""
     columns = ROW_COLUMNS[name]
     if "groups" in data:
-        rows = [{data["by"]: group["value"], **row} for group in data["groups"] for row in _rows(name, group)]
-        return rows, [data["by"]] + columns
+        group_column = f"by:{data['by']}"
+        rows = [{group_column: group["value"], **row} for group in data["groups"] for row in _rows(name, group)]
+        return rows, [group_column] + columns
     return _rows(name, data), columns
 
 

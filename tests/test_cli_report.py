@@ -138,7 +138,9 @@ def test_csv_and_tsv_print_the_main_table(root, run):
     assert [(row["stage"], row["reason"], row["lost"]) for row in rows] == [
         ("approval", "finance_ban", "2"), ("decision", "price", "1"), ("negotiation", "contract_terms", "1")]
     rows = list(csv.DictReader(io.StringIO(run("report", "forecast", "--by", "owner", "--format", "csv").stdout)))
-    assert list(rows[0])[:2] == ["owner", "stage"]
+    assert list(rows[0])[:2] == ["by:owner", "stage"]
+    by_stage = list(csv.DictReader(io.StringIO(run("report", "funnel", "--by", "stage", "--format", "csv").stdout)))
+    assert list(by_stage[0])[:2] == ["by:stage", "stage"]
     lines = run("report", "velocity", "--format", "jsonl").stdout.splitlines()
     assert json.loads(lines[0])["stage"] == "lead" and len(lines) == 11
 
