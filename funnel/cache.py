@@ -255,3 +255,50 @@ def field_values(records: list[Record], name: str) -> list:
         else:
             append(fields.get(name))
     return values
+
+
+# -- attachment hashes --------------------------------------------------------------------------------------------
+
+HASH_CACHE_FILE = ".funnel/hashes.cache"
+
+
+class HashCache:
+    """sha256 of attached files, remembered by the file's stat (with the same racy-window rule as records), so
+    `check` reads an attachment again only when it changed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.entries: dict[str, tuple] = {}
+        self.written_ns = 0
+        self.changed = False
+        data = private.read(root / HASH_CACHE_FILE)
+        if data is not None:
+            try:
+                header = marshal.loads(data)
+                if isinstance(header, dict) and header.get("format") == FORMAT:
+                    self.entries = {path: tuple(entry) for path, entry in header["entries"].items()}
+                    self.written_ns = header["written_ns"]
+            except (EOFError, ValueError, TypeError, KeyError):
+                pass
+
+    def sha256(self, path: Path) -> str:
+        from .checks import file_sha256
+
+        stat = os.stat(path)
+        stat_key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        name = os.fspath(path)
+        entry = self.entries.get(name)
+        if entry is not None and tuple(entry[0]) == stat_key and stat.st_mtime_ns < self.written_ns - RACY_NS:
+            return entry[1]
+        digest = file_sha256(path)
+        self.entries[name] = (stat_key, digest)
+        self.changed = True
+        return digest
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        header = {"format": FORMAT, "written_ns": time.time_ns(),
+                  "entries": {path: [list(stat_key), digest] for path, (stat_key, digest) in self.entries.items()}}
+        private.write(self.root / HASH_CACHE_FILE, marshal.dumps(header))
+        self.changed = False

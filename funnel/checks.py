@@ -17,9 +17,6 @@ from .gates import GateContext, unmet_requirements
 from .reader import Problem
 from .records import ID_PATTERN, Record, Workspace
 
-SEVERITIES = ("error", "warning")
-
-
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     path: str
@@ -52,7 +49,7 @@ class CheckRun:
 
     workspace: Workspace
     context: GateContext
-    verify_attachments: Callable[[Path, str], str | None] | None = None  # path, sha256 -> problem or None
+    digest: Callable[[Path], str] | None = None  # sha256 of an attached file (a stat-keyed cache, or none)
 
 
 RecordCheck = Callable[[Record, CheckRun], Iterable[Diagnostic]]
@@ -71,9 +68,11 @@ def workspace_check(function: WorkspaceCheck) -> WorkspaceCheck:
     return function
 
 
-def check_workspace(workspace: Workspace, only: set[str] | None = None) -> list[Diagnostic]:
-    """Every problem in the workspace (or in the records whose paths are in `only`), sorted by place."""
-    run = CheckRun(workspace, GateContext.of(workspace))
+def check_workspace(workspace: Workspace, only: set[str] | None = None,
+                    digest: Callable[[Path], str] | None = None) -> list[Diagnostic]:
+    """Every problem in the workspace (or in the records whose paths are in `only`), sorted by place.
+    `digest`: how to hash an attached file (default: read it)."""
+    run = CheckRun(workspace, GateContext.of(workspace), digest)
     found: list[Diagnostic] = []
     for record in workspace.records:
         if only is not None and record.path not in only:
@@ -196,13 +195,14 @@ def check_attachments(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
             continue
         for index, item in enumerate(record.fields.get(name) or ()):
             where = record.positions.get((name, index), record.where(name))
-            problem = attachment_problem(root, item["path"], item.get("sha256"))
+            problem = attachment_problem(root, item["path"], item.get("sha256"), run.digest or file_sha256)
             if problem is not None:
                 code, message = problem
                 yield diagnostic(record, where, code, f"{name}[{index + 1}]: {message}")
 
 
-def attachment_problem(root: Path, relative: str, sha256: str | None) -> tuple[str, str] | None:
+def attachment_problem(root: Path, relative: str, sha256: str | None,
+                       digest: Callable[[Path], str] = None) -> tuple[str, str] | None:
     """Why an attachment is not acceptable, or None. Paths are relative to the root and stay inside it."""
     if not relative or os.path.isabs(relative) or "\\" in relative or ".." in Path(relative).parts:
         return "attachment-escapes", f"path '{relative}' must be relative to the workspace and stay inside it"
@@ -215,7 +215,7 @@ def attachment_problem(root: Path, relative: str, sha256: str | None) -> tuple[s
         return "attachment-escapes", f"path '{relative}' leads outside the workspace"
     if not resolved.is_file():
         return "attachment-missing", f"file '{relative}' is missing"
-    if sha256 is not None and file_sha256(resolved) != sha256:
+    if sha256 is not None and (digest or file_sha256)(resolved) != sha256:
         return "attachment-hash", f"file '{relative}' does not match its sha256 (changed since it was attached)"
     return None
 

@@ -89,7 +89,11 @@ def check(paths, root, output_format):
         raise SystemExit(1)
     workspace = load_workspace(root_dir, schema)
     only = _selected_paths(root_dir, paths, workspace) if paths else None
-    diagnostics = check_workspace(workspace, only)
+    from .cache import HashCache
+
+    hashes = HashCache(root_dir)  # an attachment is read again only when its stat changed
+    diagnostics = check_workspace(workspace, only, hashes.sha256)
+    hashes.save()
     _print_diagnostics(root_dir, diagnostics, output_format)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     if output_format == "text":

@@ -56,9 +56,14 @@ class Transaction:
             raise Refused(str(exc)) from None
         self.workspace: Workspace = load_workspace(self.root, cached=True)
         self.context = GateContext.of(self.workspace)
+        from .cache import HashCache
+
+        self.hashes = HashCache(self.root)
         return self
 
     def __exit__(self, *exc_info):
+        if exc_info[0] is None and hasattr(self, "hashes"):
+            self.hashes.save()
         return self._lock.__exit__(*exc_info)
 
     @property
@@ -85,7 +90,7 @@ class Transaction:
 
     # -- validation ------------------------------------------------------------------------------------------
     def diagnostics(self, records: list[Record], context: GateContext) -> list[Diagnostic]:
-        run = CheckRun(self.workspace, context)
+        run = CheckRun(self.workspace, context, self.hashes.sha256)
         found = []
         for record in records:
             found.extend(check_record(record, run))

@@ -116,3 +116,24 @@ def test_a_field_name_shared_by_contacts_and_deals_keeps_each_type(workspace):
     assert isinstance(again.records[1].fields, CachedFields)
     assert again.records[1].fields["amount"] == Decimal("1250000")
     assert again.records[0].fields["amount"] == 3
+
+
+def test_attachment_hashes_are_cached_by_stat_and_a_changed_file_is_seen(workspace, run, monkeypatch):
+    import hashlib
+
+    from funnel.cache import HASH_CACHE_FILE, HashCache
+
+    digest = hashlib.sha256(b"scan").hexdigest()
+    docs = f"acceptance_docs:\n  - {{path: deals/d-docs0001/akt.pdf, sha256: {digest}}}\n"
+    root = workspace({"contacts/c-ivanov01.md": CONTACT,
+                      "deals/d-docs0001.md": full_deal("d-docs0001", "won", extra=docs),
+                      "deals/d-docs0001/akt.pdf": b"scan"})
+    scan = root / "deals/d-docs0001/akt.pdf"
+    age(scan)
+    monkeypatch.chdir(root)
+    assert run("check").exit_code == 0
+    assert (root / HASH_CACHE_FILE).exists()
+    assert HashCache(root).entries[str(scan.resolve())][1] == digest
+    scan.write_bytes(b"SCAN")  # same size, new content
+    result = run("check")
+    assert result.exit_code == 1 and "[attachment-hash]" in result.stdout
