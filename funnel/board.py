@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import aging
-from .output import display_width, fit, format_amount, paint, truncate, wrap
+from .output import display_width, fit, format_amount, paint, plural, truncate, wrap
 from .query import ViewContext, client_name
 from .records import Record
 from .schema import Stage
@@ -127,7 +127,7 @@ def footer(columns: list[BoardColumn], width: int) -> list[str]:
     """Totals of the whole board: deals, amount, how many stale and overdue (on more lines when narrow)."""
     cards = [card for column in columns for card in column.cards]
     total = sum((column.amount for column in columns), Decimal(0))
-    parts = [f"{len(cards)} deal{'' if len(cards) == 1 else 's'}", format_amount(total)]
+    parts = [plural(len(cards), "deal"), format_amount(total)]
     stale = sum(1 for card in cards if card.stale_days is not None)
     overdue = sum(1 for card in cards if card.overdue_days is not None)
     if stale:
@@ -171,7 +171,7 @@ def side_by_side(columns: list[BoardColumn], width: int, colour: bool, limit: in
     cells: list[list[Cell]] = []
     for column, label in zip(columns, headers):
         lines: list[Cell] = [(line, "bold") for line in label] + [("", None)] * (header_height - len(label))
-        lines.append((f"{column.count} deal{'' if column.count == 1 else 's'}", None))
+        lines.append((plural(column.count, "deal"), None))
         lines.append((format_amount(column.amount), None))
         lines.append(("─" * width, None))
         for card in visible(column, limit):
@@ -246,7 +246,7 @@ def stacked(columns: list[BoardColumn], width: int, colour: bool, limit: int | N
 
 
 def section_heading(column: BoardColumn, width: int, colour: bool) -> str:
-    count = f"{column.count} deal{'' if column.count == 1 else 's'}"
+    count = plural(column.count, "deal")
     tail = f" · {count} · {format_amount(column.amount)} "
     label = truncate(column.stage.label, max(1, width - display_width(tail) - 2))
     rule = "─" * max(0, width - display_width(label + tail))

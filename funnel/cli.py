@@ -38,10 +38,6 @@ def format_option(*choices: str):
     return decorate
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def shown_path(root: Path, relative: str) -> str:
     """A path for people: relative to the current directory when that is inside the workspace (as git shows
     paths, so an editor opened there can jump to it), else relative to the workspace root."""
@@ -99,7 +95,7 @@ def check(paths, root, output_format):
     if output_format == "text":
         checked = len(only) if only is not None else len(workspace.records)
         warnings = len(diagnostics) - errors
-        output.note(f"{plural(checked, 'file')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}")
+        output.note(f"{output.plural(checked, 'file')} checked: {output.plural(errors, 'error')}, {output.plural(warnings, 'warning')}")
     raise SystemExit(1 if errors else 0)
 
 
@@ -440,7 +436,7 @@ def _viewable(context, kind: str) -> list:
     shown, _ = context.workspace.viewable(kind)
     _, skipped = context.workspace.viewable(None if kind == "deal" else kind)
     if skipped:
-        output.note(f"{plural(len(skipped), 'file')} skipped (invalid); run 'funnel check'")
+        output.note(f"{output.plural(len(skipped), 'file')} skipped (invalid); run 'funnel check'")
     return shown
 
 

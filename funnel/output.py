@@ -212,6 +212,11 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
     return lines
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 deal`, `3 deals`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def format_amount(value: Decimal | None, empty: str = "—") -> str:
     """An exact amount for people: every digit kept, thousands grouped by spaces (1 250 000.50)."""
     if value is None:

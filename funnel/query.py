@@ -229,10 +229,6 @@ def default_columns(schema: Schema, kind: str, stale: bool = False, due: bool = 
     return [column(schema, kind, name) for name in names if name in known]
 
 
-def row(record: Record, chosen: list[Column], context: ViewContext) -> dict[str, Any]:
-    return {item.name: item.value(record, context) for item in chosen}
-
-
 def rows(records: list[Record], chosen: list[Column], context: ViewContext) -> list[dict[str, Any]]:
     """`row` of every record, read column by column (plain fields straight from the cache's columns)."""
     from .cache import field_values

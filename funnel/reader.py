@@ -74,7 +74,6 @@ class ParsedText:
     positions: dict[Path, Position]  # (key,) -> position of the key; deeper paths -> position of the value
     problems: list[Problem] = field(default_factory=list)
     body: str = ""
-    body_line: int = 1
     has_bom: bool = False
     crlf: bool = False
 
@@ -129,7 +128,6 @@ def parse_record_text(text: str, all_positions: bool = True) -> ParsedText:
     front = text[first_end + 1:closing]
     body_start = text.find("\n", closing)
     result.body = "" if body_start < 0 else text[body_start + 1:]
-    result.body_line = front.count("\n") + 3
     if len(front) > MAX_FRONT_MATTER:
         problems.append(Problem(2, 1, "too-large", f"front matter larger than {MAX_FRONT_MATTER} bytes"))
         return result

@@ -64,8 +64,6 @@ class Record:
             return self.positions.get((name,), (1, 1))
         return 1, 1
 
-    def get(self, name: str, default=None):
-        return self.fields.get(name, default)
 
 
 def record_data(record: Record, schema: Schema) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import conditions as c
 from .reader import Problem, decode, parse_yaml
@@ -21,7 +20,6 @@ FIELD_TYPES = frozenset((
 # fields every record has, whatever the schema says; the CLI maintains them
 BUILTIN_FIELDS = ("id",)
 DEAL_BUILTIN_FIELDS = ("id", "stage", "history")
-KINDS = ("contacts", "deals")
 KIND_OF_DIR = {"contacts": "contact", "deals": "deal"}
 
 
@@ -339,7 +337,7 @@ class _SchemaBuilder:
                 if sub not in subfields:
                     self.error(path + ("requires", index), f"'{sub}' is not a field of '{name}'")
         elif "fields" in spec or "requires" in spec:
-            self.error(path, f"only a field of type objects has fields and requires")
+            self.error(path, "only a field of type objects has fields and requires")
         return FieldSpec(name, kind, label, options, subfields, required)
 
     def kind(self, name, tree, fields, stage_ids) -> Kind:
