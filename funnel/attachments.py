@@ -16,7 +16,8 @@ from pathlib import Path
 from .atomic import atomic_write
 from .checks import file_sha256
 from .records import Record
-from .writes import KIND_DIRS, Refused, Written, update_record
+from .schema import DIR_OF_KIND
+from .writes import Refused, Written, update_record
 
 UNSAFE = re.compile(r"[^\w.\-]+")
 
@@ -52,13 +53,13 @@ def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Writte
         if spec is None or spec.type != "attachments":
             fields = [name for name, s in tx.schema.kind("deal").fields.items() if s.type == "attachments"]
             raise Refused(f"'{field}' is not an attachments field (attachments fields: {', '.join(fields) or 'none'})")
-        folder = root / KIND_DIRS["deal"] / record.id
+        folder = root / DIR_OF_KIND["deal"] / record.id
         if folder.is_symlink() or not folder.parent.resolve().is_relative_to(root.resolve()) or (
                 folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
             raise Refused(f"{folder}: leads outside the workspace; refusing to write there")
         relative = store(folder, safe_name(source.name), data, digest, created)
         entries = list(record.fields.get(field) or [])
-        item = {"path": f"{KIND_DIRS['deal']}/{record.id}/{relative}", "sha256": digest}
+        item = {"path": f"{DIR_OF_KIND['deal']}/{record.id}/{relative}", "sha256": digest}
         if item not in entries:
             entries.append(item)
         stored.append(item["path"])

@@ -95,7 +95,8 @@ def check(paths, root, output_format):
     if output_format == "text":
         checked = len(only) if only is not None else len(workspace.records)
         warnings = len(diagnostics) - errors
-        output.note(f"{output.plural(checked, 'file')} checked: {output.plural(errors, 'error')}, {output.plural(warnings, 'warning')}")
+        output.note(f"{output.plural(checked, 'file')} checked: {output.plural(errors, 'error')}, "
+                    f"{output.plural(warnings, 'warning')}")
     raise SystemExit(1 if errors else 0)
 
 
@@ -370,7 +371,8 @@ def lose(deal_id, reason, comment, assignments, root, output_format):
       funnel lose d-7k3m --reason price --comment "Выбрали поставщика дешевле на 15%"
       funnel lose d-7k3m --reason finance_ban --comment "Долг по прошлому договору" --set finance_check=banned
     """
-    from .lifecycle import LOSS_REASON, lose_plan
+    from .lifecycle import lose_plan
+    from .schema import LOSS_REASON
     from .values import ValueError_, field_spec, parse_value
 
     root_dir = Context(root).root()

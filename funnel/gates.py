@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from . import conditions as c
-from .schema import Requirement, Schema, Stage
+from .schema import LOST_AT, Requirement, Schema, Stage
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def unmet_requirements(record, schema: Schema, context: "GateContext | None",
         _evaluate(requirement, record, context, kind, None, unmet)
     if record.kind == "deal":
         stage_id = stage_id or record.fields.get("stage")
-        for stage in gate_stages(schema, stage_id, record.fields.get("lost_at")):
+        for stage in gate_stages(schema, stage_id, record.fields.get(LOST_AT)):
             for requirement in stage.requires:
                 _evaluate(requirement, record, context, kind, stage.id, unmet)
     for requirement in kind.rules:

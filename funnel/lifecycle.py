@@ -13,13 +13,9 @@ from typing import Any
 from . import clock
 from .gates import unmet_requirements
 from .records import Record
-from .schema import Schema, Stage
+from .schema import LOSS_COMMENT, LOSS_REASON, LOST_AT, Schema, Stage
 from .writes import Refused
 
-# The fields SPEC names for a loss; `lose` fills them (the schema declares their types and the gate of `lost`).
-LOSS_REASON = "loss_reason"
-LOSS_COMMENT = "loss_comment"
-LOST_AT = "lost_at"
 
 
 def next_stage(schema: Schema, current: Stage) -> Stage:

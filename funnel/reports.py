@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterable
 
 from .query import QueryError, ViewContext, column, owner_condition, select
 from .records import Record, Workspace
-from .schema import Schema, Stage
+from .schema import LOSS_REASON, LOST_AT, Schema, Stage
 
 REPORT_NAMES = ("funnel", "losses", "velocity", "forecast", "payments")
 
@@ -54,8 +54,6 @@ SNAPSHOT_REPORTS = ("forecast",)
 GATE_BAN_REASON = "finance_ban"
 
 AMOUNT = "amount"
-LOSS_REASON = "loss_reason"
-LOST_AT = "lost_at"
 PREPAYMENT_INVOICE = "prepayment_invoice"
 PREPAYMENT_AMOUNT = "prepayment_amount"
 PREPAYMENT_PAID = "prepayment_paid_on"

@@ -21,6 +21,11 @@ FIELD_TYPES = frozenset((
 BUILTIN_FIELDS = ("id",)
 DEAL_BUILTIN_FIELDS = ("id", "stage", "history")
 KIND_OF_DIR = {"contacts": "contact", "deals": "deal"}
+DIR_OF_KIND = {kind: directory for directory, kind in KIND_OF_DIR.items()}
+# The fields SPEC names for a loss: `lose` fills them, gates and reports read them; schema.yaml declares them.
+LOSS_REASON = "loss_reason"
+LOSS_COMMENT = "loss_comment"
+LOST_AT = "lost_at"
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from .checks import CheckRun, Diagnostic, check_record
 from .editing import EditError, append_item, render_record, set_field, unset_field
 from .gates import GateContext, prior_deal_groupings
 from .records import Record, Workspace, build_record, load_workspace, mint_id, resolve_id
+from .schema import DIR_OF_KIND
 
-KIND_DIRS = {"contact": "contacts", "deal": "deals"}
 
 
 class Refused(Exception):
@@ -165,14 +165,14 @@ def add_record(root: Path, kind: str, changes: dict[str, Any],
         if prepare is not None:
             prepare(tx, values)
         record_id = mint_id(kind, tx.workspace.by_id)
-        while (root / KIND_DIRS[kind] / f"{record_id}.md").exists():
+        while (root / DIR_OF_KIND[kind] / f"{record_id}.md").exists():
             record_id = mint_id(kind, set(tx.workspace.by_id) | {record_id})
         values["id"] = record_id
         order = tx.key_order(kind)
         fields = [(name, values[name]) for name in order if name in values]
         text = render_record(fields)
-        relative = f"{KIND_DIRS[kind]}/{record_id}.md"
-        (root / KIND_DIRS[kind]).mkdir(exist_ok=True)
+        relative = f"{DIR_OF_KIND[kind]}/{record_id}.md"
+        (root / DIR_OF_KIND[kind]).mkdir(exist_ok=True)
         return tx.write(relative, text, kind, None, f"new {kind}")
 
 
