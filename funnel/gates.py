@@ -31,13 +31,12 @@ def gate_stages(schema: Schema, stage_id: str | None, lost_at: str | None = None
     if stage is None:
         return []
     if stage.terminal == "won":
-        return [s for s in schema.stages if (s.terminal is None and not s.optional) or s is stage]
+        return list(schema.main_path) + [stage]
     if stage.terminal == "lost":
         lost_from = schema.stage(lost_at) if lost_at else None
         before = gate_stages(schema, lost_from.id) if lost_from is not None and lost_from.terminal is None else []
         return before + [stage]
-    return [s for s in schema.stages
-            if s.terminal is None and s.index <= stage.index and (not s.optional or s is stage)]
+    return [s for s in schema.main_path if s.index < stage.index] + [stage]
 
 
 def unmet_requirements(record, schema: Schema, context: "GateContext | None",

@@ -20,8 +20,8 @@ from .writes import Refused
 
 def next_stage(schema: Schema, current: Stage) -> Stage:
     """The next stage on the main path: optional stages are entered only by name."""
-    for stage in schema.stages[current.index + 1:]:
-        if stage.terminal is None and not stage.optional:
+    for stage in schema.main_path:
+        if stage.index > current.index:
             return stage
     won = schema.terminal_stage("won")
     if won is None or current.terminal is not None:
@@ -32,8 +32,8 @@ def next_stage(schema: Schema, current: Stage) -> Stage:
 def previous_stage(schema: Schema, current: Stage) -> Stage:
     if current.terminal is not None:
         raise Refused(f"the deal is closed ({current.id}); name the stage to reopen it in, with --reopen")
-    for stage in reversed(schema.stages[:current.index]):
-        if stage.terminal is None and not stage.optional:
+    for stage in reversed(schema.main_path):
+        if stage.index < current.index:
             return stage
     raise Refused(f"no stage before '{current.id}'")
 

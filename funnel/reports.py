@@ -102,7 +102,7 @@ class Pipeline:
     def __init__(self, schema: Schema):
         self.schema = schema
         self.stage_by_id = {stage.id: stage for stage in schema.stages}
-        self.main_path = [stage for stage in schema.active_stages if not stage.optional]
+        self.main_path = list(schema.main_path)
         # per stage index: the position in main_path of the last main-path stage at or before it (-1: none)
         self.main_upto = [sum(1 for main in self.main_path if main.index <= stage.index) - 1
                           for stage in schema.stages]
@@ -261,7 +261,7 @@ class Inputs:
 def reached_counts(timelines: list[Timeline], schema: Schema, period: Period) -> dict[str, int]:
     """Per active stage, how many deals first reached it in the period."""
     counts = {stage.id: 0 for stage in schema.active_stages}
-    main_path = [stage.id for stage in schema.active_stages if not stage.optional]
+    main_path = [stage.id for stage in schema.main_path]
     if period.unbounded:  # how far each deal got is enough: a deal that got to position n counts at 0..n-1
         depth = Counter(len(item.reach[0]) for item in timelines)
         running = 0
@@ -462,8 +462,7 @@ def payment_stages(schema: Schema) -> tuple[Stage | None, Stage | None]:
     paid = _stage_requiring(schema, FINAL_PAID)
     awaiting = None
     if paid is not None:
-        awaiting = next((stage for stage in reversed(schema.stages[:paid.index])
-                         if stage.terminal is None and not stage.optional), None)
+        awaiting = next((stage for stage in reversed(schema.main_path) if stage.index < paid.index), None)
     return invoicing, awaiting
 
 

@@ -106,6 +106,11 @@ class Schema:
     def active_stages(self) -> tuple[Stage, ...]:
         return tuple(stage for stage in self.stages if stage.terminal is None)
 
+    @property
+    def main_path(self) -> tuple[Stage, ...]:
+        """The active stages every deal passes through: optional ones are entered only by choice."""
+        return tuple(stage for stage in self.stages if stage.terminal is None and not stage.optional)
+
     def terminal_stage(self, outcome: str) -> Stage | None:
         return next((stage for stage in self.stages if stage.terminal == outcome), None)
 
