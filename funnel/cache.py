@@ -101,7 +101,6 @@ class ColumnStore:
         self._types = types
         self._columns: dict[str, list] = {}
         self.names = tuple(blobs)
-        self.unknown: list = []  # per row: the keys the schema does not declare, untyped
 
     def column(self, name: str) -> list | None:
         column = self._columns.get(name)
@@ -168,10 +167,9 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
         stat_key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
         seen.add(relative)
         cached_entry = entries.get(relative)
-        if cached_entry is not None and cached_entry[2] == stat_key and cached_entry[3] == kind \
-                and stat.st_mtime_ns < written_ns - RACY_NS:
-            store, row = cached_entry[0], cached_entry[1]
-            record = Record(kind, relative, CachedFields(store, row), store.unknown[row] or {}, stat_key=stat_key)
+        if cached_entry is not None and cached_entry[2] == stat_key and stat.st_mtime_ns < written_ns - RACY_NS:
+            store, row, _, unknown = cached_entry
+            record = Record(kind, relative, CachedFields(store, row), unknown or {}, stat_key=stat_key)
         else:
             with open(entry.path, "rb") as handle:
                 record = build_record(schema, kind, relative, handle.read())
@@ -190,7 +188,8 @@ def cacheable(record: Record) -> bool:
 
 
 def _read_cache(root: Path, key: str):
-    """{path: (store, row, stat key, kind)} and when the cache was written, or None."""
+    """{path: (store, row, stat key, unknown keys)} and when the cache was written, or None. The path says
+    the kind (contacts/, deals/)."""
     data = private.read(root / CACHE_FILE)
     if data is None:
         return None
@@ -204,9 +203,8 @@ def _read_cache(root: Path, key: str):
     for kind, part in header["kinds"].items():
         # one store per kind: a contact field and a deal field may share a name but not a type
         store = ColumnStore(part["columns"], part["types"])
-        store.unknown = part["unknown"]
-        for row, (path, stat) in enumerate(zip(part["paths"], part["stats"])):
-            entries[path] = (store, row, tuple(stat), kind)
+        entries.update({path: (store, row, tuple(stat), unknown) for row, (path, stat, unknown)
+                        in enumerate(zip(part["paths"], part["stats"], part["unknown"]))})
     return entries, header["written_ns"]
 
 
