@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from . import aging
@@ -64,7 +65,7 @@ class BoardColumn:
     def count(self) -> int:
         return len(self.cards)
 
-    @property
+    @cached_property  # read by the heading, the layout and the footer; the cards are final once built
     def amount(self) -> Decimal:
         return sum((card.amount for card in self.cards if card.amount is not None), Decimal(0))
 
