@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -49,7 +50,7 @@ class Record:
     invalid: set[str] = field(default_factory=set)  # fields whose value was refused while typing
     stat_key: tuple | None = None  # (mtime_ns, ctime_ns, size, inode) of the file when it was read, for the cache
 
-    @property
+    @cached_property  # read everywhere (lookups, sorting, output); a record's fields are final once read
     def id(self) -> str | None:
         value = self.fields.get("id")
         return value if isinstance(value, str) else None
