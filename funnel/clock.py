@@ -4,10 +4,7 @@ staleness and overdue marks are reproducible. It affects what is read, never the
 from __future__ import annotations
 
 import os
-import re
 from datetime import date, datetime
-
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ClockError(ValueError):
@@ -17,12 +14,12 @@ class ClockError(ValueError):
 def today() -> date:
     value = os.environ.get("FUNNEL_TODAY")
     if value:
-        try:
-            if DATE.fullmatch(value):
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        raise ClockError(f"FUNNEL_TODAY={value!r} is not a date YYYY-MM-DD")
+        from .records import typed_number
+
+        moment = typed_number("date", value)
+        if moment is None:
+            raise ClockError(f"FUNNEL_TODAY={value!r} is not a date YYYY-MM-DD")
+        return moment
     return date.today()
 
 

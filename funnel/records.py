@@ -31,6 +31,35 @@ DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]
 SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 PHONE_CHARS = re.compile(r"[0-9 +\-().]+\Z")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.][^@\s]*\Z")
+# decimal, integer and date values: the exact form accepted, its conversion, and how a message describes it
+NUMBER_FORMS = {
+    "decimal": (DECIMAL, Decimal, "a decimal number like 1250000.50"),
+    "integer": (INTEGER, int, "a whole number"),
+    "date": (DATE, date.fromisoformat, "a date YYYY-MM-DD"),
+}
+
+
+def typed_number(kind: str, text: str):
+    """The value of `text` for a decimal, integer or date field, or None when it does not fit the form.
+    One reading for files, the command line and FUNNEL_TODAY."""
+    pattern, convert, _ = NUMBER_FORMS[kind]
+    if not pattern.match(text):
+        return None
+    try:
+        return convert(text)
+    except (ValueError, InvalidOperation):
+        return None
+
+
+def text_problem(kind: str, text: str) -> str | None:
+    """Why `text` is not a valid phone or e-mail value (None when it is, or for other kinds)."""
+    if kind == "phone" and not _is_phone(text):
+        return f"'{text}' is not a phone number (digits, spaces and + - ( ) ., 7 to 15 digits)"
+    if kind == "email" and not EMAIL.match(text):
+        return f"'{text}' is not an e-mail address"
+    return None
+
+
 TEXT_TYPES = frozenset(("string", "text", "email", "phone", "contact", "choice", "loss_reason", "stage"))
 
 
@@ -117,25 +146,15 @@ class _Typer:
                 code = {"stage": "unknown-stage", "loss_reason": "unknown-loss-reason"}.get(kind, "choice")
                 self.problem(where, code, f"{name}: '{raw}' is not one of {_listing(spec.options)}")
                 return None
-            if kind == "phone" and not _is_phone(raw):
-                self.problem(where, "type", f"{name}: '{raw}' is not a phone number "
-                                            "(digits, spaces and + - ( ) ., 7 to 15 digits)")
-            elif kind == "email" and not EMAIL.match(raw):
-                self.problem(where, "type", f"{name}: '{raw}' is not an e-mail address")
+            problem = text_problem(kind, raw)
+            if problem is not None:
+                self.problem(where, "type", f"{name}: {problem}")
             return raw
-        if kind in ("decimal", "integer", "date"):
-            pattern, convert, shape = {
-                "decimal": (DECIMAL, Decimal, "a decimal number like 1250000.50"),
-                "integer": (INTEGER, int, "a whole number"),
-                "date": (DATE, date.fromisoformat, "a date YYYY-MM-DD"),
-            }[kind]
-            if isinstance(raw, str) and pattern.match(raw):
-                try:
-                    return convert(raw)
-                except (ValueError, InvalidOperation):
-                    pass
-            self.problem(where, "type", f"{name}: expected {shape}, not {_show(raw)}")
-            return None
+        if kind in NUMBER_FORMS:
+            value = typed_number(kind, raw) if isinstance(raw, str) else None
+            if value is None:
+                self.problem(where, "type", f"{name}: expected {NUMBER_FORMS[kind][2]}, not {_show(raw)}")
+            return value
         if kind == "multichoice":
             items = raw if isinstance(raw, list) else None
             if items is None or not all(isinstance(item, str) for item in items):

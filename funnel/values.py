@@ -9,11 +9,10 @@ refused with the field named. An empty VALUE (`FIELD=`) means "remove the field"
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .records import DATE, DECIMAL, EMAIL, INTEGER, SHA256, _is_phone
+from .records import NUMBER_FORMS, SHA256, text_problem, typed_number
 from .schema import FieldSpec, Kind
 
 
@@ -52,13 +51,10 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
         return None
     if kind in ("string", "text", "contact"):
         return text
-    if kind == "phone":
-        if not _is_phone(text):
-            raise ValueError_(f"{name}: '{text}' is not a phone number (digits, spaces and + - ( ) ., 7 to 15 digits)")
-        return text
-    if kind == "email":
-        if not EMAIL.match(text):
-            raise ValueError_(f"{name}: '{text}' is not an e-mail address")
+    if kind in ("phone", "email"):
+        problem = text_problem(kind, text)
+        if problem is not None:
+            raise ValueError_(f"{name}: {problem}")
         return text
     if kind in ("choice", "loss_reason", "stage"):
         if text not in spec.options:
@@ -70,21 +66,11 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
         if wrong:
             raise ValueError_(f"{name}: '{wrong[0]}' is not one of {', '.join(spec.options)}")
         return list(dict.fromkeys(items))
-    if kind == "decimal":
-        if not DECIMAL.match(text):
-            raise ValueError_(f"{name}: '{text}' is not a decimal number like 1250000.50")
-        return Decimal(text)
-    if kind == "integer":
-        if not INTEGER.match(text):
-            raise ValueError_(f"{name}: '{text}' is not a whole number")
-        return int(text)
-    if kind == "date":
-        try:
-            if DATE.match(text):
-                return date.fromisoformat(text)
-        except ValueError:
-            pass
-        raise ValueError_(f"{name}: '{text}' is not a date YYYY-MM-DD")
+    if kind in NUMBER_FORMS:
+        value = typed_number(kind, text)
+        if value is None:
+            raise ValueError_(f"{name}: '{text}' is not {NUMBER_FORMS[kind][2]}")
+        return value
     if kind in ("objects", "attachments"):
         return parse_objects(spec, text)
     raise ValueError_(f"{name}: cannot be set from the command line")
