@@ -137,13 +137,8 @@ PROTECTED_FIELDS = DEAL_BUILTIN_FIELDS
 
 
 def write_options(function):
-    function = click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
-                            help="A field value, read by the field's type (repeatable).")(function)
-    return function
-
-
-def refusal(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+    return click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+                        help="A field value, read by the field's type (repeatable).")(function)
 
 
 def run_write(action):
@@ -156,7 +151,7 @@ def run_write(action):
     except AssignmentSyntaxError as exc:
         raise click.UsageError(str(exc))
     except (Refused, ValueError_, WorkspaceError) as exc:
-        raise refusal(exc)
+        raise click.ClickException(str(exc))
     except SchemaError as exc:
         raise click.ClickException(f"{exc} (run 'funnel check')")
     except OSError as exc:
@@ -200,7 +195,7 @@ def contact_add(assignments, root, output_format):
     """
     root_dir = Context(root).root()
     written = run_write(lambda: _add(root_dir, "contact", assignments))
-    _report_written(root_dir, written, output_format, written.record.id)
+    _report_written(written, output_format, written.record.id)
 
 
 @deal.command("add")
@@ -217,7 +212,7 @@ def deal_add(contact_id, assignments, root, output_format):
     """
     root_dir = Context(root).root()
     written = run_write(lambda: _add(root_dir, "deal", assignments + (f"contact={contact_id}",)))
-    _report_written(root_dir, written, output_format, written.record.id)
+    _report_written(written, output_format, written.record.id)
 
 
 def _add(root_dir: Path, kind: str, assignments):
@@ -229,11 +224,11 @@ def _add(root_dir: Path, kind: str, assignments):
     return add_record(root_dir, kind, changes, new_deal_values if kind == "deal" else None)
 
 
-def _report_written(root_dir: Path, written, output_format: str, text_line: str | None) -> None:
+def _report_written(written, output_format: str, text_line: str | None) -> None:
     from .records import record_data
 
     if output_format == "json":
-        output.write_json(record_data(written.record, load_schema(root_dir / "schema.yaml")))
+        output.write_json(record_data(written.record, written.schema))
     elif text_line is not None:
         output.write_lines([text_line])
     for note in written.notes:
@@ -276,7 +271,7 @@ def set_command(record_id, assignments, unsets, root, output_format):
     written, before = run_write(action)
     changed = ", ".join(list(dict.fromkeys([a.partition("=")[0].strip() for a in assignments] + list(unsets))))
     line = f"{written.record.id}: {changed}" if written.changed else f"{written.record.id}: unchanged"
-    _report_written(root_dir, written, output_format, line)
+    _report_written(written, output_format, line)
 
 
 # -- moving deals through the pipeline ---------------------------------------------------------------------------
@@ -296,7 +291,7 @@ def _run_stage_plan(root_dir: Path, deal_id: str, make_plan, output_format: str)
     written, before = run_write(lambda: update_record(root_dir, deal_id, make_plan, kind="deal"))
     old, new = before.fields.get("stage"), written.record.fields.get("stage")
     line = f"{written.record.id}: {old} → {new}" if old != new else f"{written.record.id}: stays in {new}"
-    _report_written(root_dir, written, output_format, line)
+    _report_written(written, output_format, line)
 
 
 @main.command()
@@ -404,7 +399,7 @@ def attach(deal_id, file, field, root, output_format):
 
     root_dir = Context(root).root()
     written, stored = run_write(lambda: attach_file(root_dir, deal_id, file, field))
-    _report_written(root_dir, written, output_format, f"{written.record.id}: {field} + {stored}")
+    _report_written(written, output_format, f"{written.record.id}: {field} + {stored}")
 
 
 # -- views: show, list, board; init ----------------------------------------------------------------------------

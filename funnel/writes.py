@@ -19,7 +19,7 @@ from .checks import CheckRun, Diagnostic, check_record
 from .editing import EditError, append_item, render_record, set_field, unset_field
 from .gates import GateContext, prior_deal_groupings
 from .records import Record, Workspace, build_record, load_workspace, mint_id, resolve_id
-from .schema import DIR_OF_KIND
+from .schema import DIR_OF_KIND, Schema
 
 
 
@@ -38,6 +38,7 @@ class Refused(Exception):
 @dataclass
 class Written:
     record: Record  # the record as written (re-read from the new bytes)
+    schema: Schema  # the schema it was judged by (to print it as `show --format json` does)
     changed: bool  # False when the file already held exactly this
     notes: list[str] = field(default_factory=list)  # warnings the person should see
 
@@ -130,7 +131,7 @@ class Transaction:
         new = build_record(self.schema, kind, record_path, data)
         warnings = self.refuse_new_errors(old, new, what)
         atomic_write(self.root / record_path, data)
-        return Written(new, True, warnings)
+        return Written(new, self.schema, True, warnings)
 
 
 def _key(diagnostic: Diagnostic) -> tuple:
@@ -211,5 +212,5 @@ def update_record(root: Path, id_text: str, plan: Plan, kind: str | None = None)
         text = tx.read_text(record)
         new_text = edit_text(text, changes, tx.key_order(record.kind), history_entry)
         if new_text == text:
-            return Written(record, False), record
+            return Written(record, tx.schema, False), record
         return tx.write(record.path, new_text, record.kind, record, what), record
