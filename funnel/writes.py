@@ -55,15 +55,21 @@ class Transaction:
             self._lock.__enter__()
         except LockTimeout as exc:
             raise Refused(str(exc)) from None
-        self.workspace: Workspace = load_workspace(self.root, cached=True)
-        self.context = GateContext.of(self.workspace)
-        from .cache import HashCache
+        try:
+            from .cache import HashCache
 
-        self.hashes = HashCache(self.root)
+            self.workspace: Workspace = load_workspace(self.root, cached=True)
+            self.context = GateContext.of(self.workspace)
+            self.hashes = HashCache(self.root)
+        except BaseException:
+            # `with` calls __exit__ only after __enter__ returned: release the lock here, or a broken schema
+            # would keep it held for the rest of the process
+            self._lock.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc_info):
-        if exc_info[0] is None and hasattr(self, "hashes"):
+        if exc_info[0] is None:
             self.hashes.save()
         return self._lock.__exit__(*exc_info)
 

@@ -243,3 +243,19 @@ def test_ids_that_are_duplicated_or_unreadable_get_a_clear_refusal(workspace, ru
                                  "deals/d-dupe0002.md); run 'funnel check'\n")
     broken = run("set", "d-broken", "owner=x")
     assert broken.stderr == "Error: deals/d-broken01.md: cannot be read as a record; run 'funnel check deals/d-broken01.md'\n"
+
+
+def test_a_broken_schema_refuses_writes_in_one_line_and_releases_the_lock(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    monkeypatch.chdir(root)
+    schema = root / "schema.yaml"
+    good = schema.read_text(encoding="utf-8")
+    schema.write_text(good.replace("terminal: won", "terminal: wonn"), encoding="utf-8")
+    refused = run("set", "c-ivanov01", "name=Иванов П. С.")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert refused.stderr.startswith("Error: ") and refused.stderr.count("\n") == 1
+    assert "schema.yaml:" in refused.stderr and "(run 'funnel check')" in refused.stderr
+    schema.write_text(good, encoding="utf-8")
+    started = time.perf_counter()
+    assert run("set", "c-ivanov01", "name=Иванов П. С.").exit_code == 0
+    assert time.perf_counter() - started < 25  # not waiting out the 30 s lock timeout
