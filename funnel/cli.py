@@ -8,10 +8,13 @@ from pathlib import Path
 
 import click
 
-from . import __version__, output
-from .checks import Diagnostic, check_workspace, from_problem
-from .records import WorkspaceError, find_root, kind_of_path, load_workspace
-from .schema import DEAL_BUILTIN_FIELDS, SchemaError, load_schema
+from . import __version__
+
+from . import output
+from .model.checks import Diagnostic, check_workspace, from_problem
+from .store.paths import kind_of_path
+from .store.workspace import WorkspaceError, find_root, load_workspace
+from .model.schema import DEAL_BUILTIN_FIELDS, SchemaError, load_schema
 
 
 class Context:
@@ -85,7 +88,7 @@ def check(paths, root, output_format):
         raise SystemExit(1)
     workspace = load_workspace(root_dir, schema)
     only = _selected_paths(root_dir, paths, workspace) if paths else None
-    from .cache import HashCache
+    from .store.cache import HashCache
 
     hashes = HashCache(root_dir)  # an attachment is read again only when its stat changed
     diagnostics = check_workspace(workspace, only, hashes.sha256)
@@ -143,8 +146,8 @@ def write_options(function):
 
 def run_write(action):
     """Run a model write, turning refusals and bad values into one clear message and exit 1."""
-    from .values import AssignmentSyntaxError, ValueError_
-    from .writes import Refused
+    from .model.values import AssignmentSyntaxError, ValueError_
+    from .writing.writes import Refused
 
     try:
         return action()
@@ -216,8 +219,8 @@ def deal_add(contact_id, assignments, root, output_format):
 
 
 def _add(root_dir: Path, kind: str, assignments):
-    from .values import parse_assignments
-    from .writes import add_record, new_deal_values
+    from .model.values import parse_assignments
+    from .writing.writes import add_record, new_deal_values
 
     schema = load_schema(root_dir / "schema.yaml")
     changes = parse_assignments(schema.kind(kind), list(assignments), PROTECTED_FIELDS)
@@ -225,7 +228,7 @@ def _add(root_dir: Path, kind: str, assignments):
 
 
 def _report_written(written, output_format: str, text_line: str | None) -> None:
-    from .records import record_data
+    from .model.records import record_data
 
     if output_format == "json":
         output.write_json(record_data(written.record, written.schema))
@@ -252,8 +255,8 @@ def set_command(record_id, assignments, unsets, root, output_format):
       funnel set d-7k3m amount=1250000.50 install_address="г. Казань, ул. Баумана, д. 12"
       funnel set d-7k3m categories=small,standard --unset next_action_due
     """
-    from .values import parse_assignments
-    from .writes import update_record
+    from .model.values import parse_assignments
+    from .writing.writes import update_record
 
     root_dir = Context(root).root()
     if not assignments and not unsets:
@@ -277,8 +280,8 @@ def set_command(record_id, assignments, unsets, root, output_format):
 # -- moving deals through the pipeline ---------------------------------------------------------------------------
 
 def _stage_changes(tx, record, assignments) -> dict:
-    from .values import parse_assignments
-    from .writes import resolve_references
+    from .model.values import parse_assignments
+    from .writing.writes import resolve_references
 
     changes = parse_assignments(tx.schema.kind(record.kind), list(assignments), PROTECTED_FIELDS)
     resolve_references(tx, record.kind, changes)
@@ -286,7 +289,7 @@ def _stage_changes(tx, record, assignments) -> dict:
 
 
 def _run_stage_plan(root_dir: Path, deal_id: str, make_plan, output_format: str) -> None:
-    from .writes import update_record
+    from .writing.writes import update_record
 
     written, before = run_write(lambda: update_record(root_dir, deal_id, make_plan, kind="deal"))
     old, new = before.fields.get("stage"), written.record.fields.get("stage")
@@ -316,7 +319,7 @@ def move(deal_id, stage, step, reopen, assignments, root, output_format):
       funnel move d-7k3m --next --set install_address="г. Казань, ул. Баумана, д. 12"
       funnel move d-7k3m proposal --reopen
     """
-    from .lifecycle import move_plan
+    from .writing.lifecycle import move_plan
 
     if bool(stage) == bool(step):
         raise click.UsageError("give either STAGE or one of --next / --prev")
@@ -341,7 +344,7 @@ def win(deal_id, reopen, assignments, root, output_format):
     Example:
       funnel win d-7k3m --set postpayment_paid_on=2026-06-01
     """
-    from .lifecycle import win_plan
+    from .writing.lifecycle import win_plan
 
     root_dir = Context(root).root()
 
@@ -366,9 +369,9 @@ def lose(deal_id, reason, comment, assignments, root, output_format):
       funnel lose d-7k3m --reason price --comment "Выбрали поставщика дешевле на 15%"
       funnel lose d-7k3m --reason finance_ban --comment "Долг по прошлому договору" --set finance_check=banned
     """
-    from .lifecycle import lose_plan
-    from .schema import LOSS_REASON
-    from .values import ValueError_, field_spec, parse_value
+    from .writing.lifecycle import lose_plan
+    from .model.schema import LOSS_REASON
+    from .model.values import ValueError_, field_spec, parse_value
 
     root_dir = Context(root).root()
 
@@ -395,7 +398,7 @@ def attach(deal_id, file, field, root, output_format):
     Example:
       funnel attach d-7k3m ~/scans/akt-priemki.pdf
     """
-    from .attachments import attach as attach_file
+    from .writing.attachments import attach as attach_file
 
     root_dir = Context(root).root()
     written, stored = run_write(lambda: attach_file(root_dir, deal_id, file, field))
@@ -412,8 +415,8 @@ WHERE_HELP = ("A condition FIELD OP VALUE, OP one of = != < <= > >= (repeatable,
 
 def _view_context(root):
     """The workspace loaded for a view, with today's date (FUNNEL_TODAY in tests)."""
-    from . import clock
-    from .query import ViewContext
+    from .model import clock
+    from .views.query import ViewContext
 
     root_dir = Context(root).root()
     try:
@@ -440,7 +443,7 @@ def _viewable(context, kind: str) -> list:
 def _view_conditions(schema, kind: str, conditions, owner=None, stale=False, due=False) -> list:
     """--where, --owner, --stale and --due as conditions; a malformed one is a usage error (exit 2), an
     unknown field or a value of the wrong type is refused (exit 1)."""
-    from .query import QueryError, SyntaxError_, owner_condition, parse_where, parse_wheres
+    from .views.query import QueryError, SyntaxError_, owner_condition, parse_where, parse_wheres
 
     try:
         wheres = parse_wheres(conditions, schema, kind)
@@ -475,8 +478,9 @@ def show(record_id, show_all, root, output_format):
       funnel show c-4f8h --all
       funnel show d-7k3m9x2q --format json | jq .amount
     """
-    from .cards import card_lines, record_body
-    from .records import record_data, resolve_id
+    from .views.cards import card_lines, record_body
+    from .model.records import record_data
+    from .store.workspace import resolve_id
 
     context = _view_context(root)
     workspace = context.workspace
@@ -520,10 +524,10 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, 
       funnel list deals --due --owner ivanov
       funnel list contacts --where company= --format jsonl
     """
-    from .cards import stage_order
-    from .query import QueryError, columns, default_columns, select
-    from .query import rows as read_rows
-    from .records import record_data
+    from .views.cards import stage_order
+    from .views.query import QueryError, columns, default_columns, select
+    from .views.query import rows as read_rows
+    from .model.records import record_data
 
     kind = kind[:-1]
     if kind == "contact" and (owner is not None or stale or due):
@@ -580,8 +584,8 @@ def board(show_all, owner, conditions, limit, root, output_format):
       funnel board --owner ivanov --where amount>=1000000
       funnel board --all --format json
     """
-    from .board import board_json, build_board, render_board
-    from .query import select
+    from .views.board import board_json, build_board, render_board
+    from .views.query import select
 
     context = _view_context(root)
     wheres = _view_conditions(context.schema, "deal", conditions, owner)
@@ -607,7 +611,7 @@ def init(directory, root, output_format):
       funnel init pipeline && cd pipeline && funnel board
       funnel init .
     """
-    from .scaffold import init_workspace
+    from .writing.scaffold import init_workspace
 
     target = directory or root or Path(".")
     try:
@@ -674,8 +678,8 @@ def report(name, since, until, owner, by, root, output_format):
       funnel report losses --by owner --format json
       funnel report payments --format csv > awaited.csv
     """
-    from . import report_text
-    from .reports import SNAPSHOT_REPORTS, Period, ReportError, build_report
+    from .views import report_text
+    from .views.reports import SNAPSHOT_REPORTS, Period, ReportError, build_report
 
     since, until = (since.date() if since else None), (until.date() if until else None)
     if name in SNAPSHOT_REPORTS and (since or until):

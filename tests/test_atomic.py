@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from funnel.atomic import LockTimeout, atomic_write, workspace_lock
-from funnel.editing import set_field
+from funnel.store.atomic import LockTimeout, atomic_write, workspace_lock
+from funnel.frontmatter.editing import set_field
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -66,8 +66,8 @@ def test_failed_write_leaves_no_temp_file(tmp_path):
 
 WORKER = """
     import sys, time
-    from funnel.atomic import atomic_write, workspace_lock
-    from funnel.editing import set_field
+    from funnel.store.atomic import atomic_write, workspace_lock
+    from funnel.frontmatter.editing import set_field
     root, path, key = sys.argv[1:]
     with workspace_lock(root):
         with open(path, encoding="utf-8", newline="") as f:
@@ -96,7 +96,7 @@ def test_parallel_edits_lose_nothing(tmp_path):
 
 LOOPER = """
     import sys
-    from funnel.atomic import atomic_write
+    from funnel.store.atomic import atomic_write
     path, a, b = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
     atomic_write(path, a)
     print("ready", flush=True)
@@ -139,7 +139,7 @@ def test_killed_writer_leaves_old_or_new_file(tmp_path):
 
 HOLDER = """
     import sys, time
-    from funnel.atomic import workspace_lock
+    from funnel.store.atomic import workspace_lock
     with workspace_lock(sys.argv[1]):
         print("locked", flush=True)
         time.sleep(60)

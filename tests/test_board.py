@@ -11,7 +11,7 @@ import pytest
 
 from conftest import CONTACT, deal, full_deal
 from funnel import output
-from funnel.board import render_board
+from funnel.views.board import render_board
 from funnel.output import display_width
 
 TODAY = {"FUNNEL_TODAY": "2026-03-25"}
@@ -174,9 +174,9 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(root, run, monkeypatc
 
 
 def test_colour_codes_never_count_towards_the_width(root, run):
-    from funnel.board import build_board
-    from funnel.query import ViewContext
-    from funnel.records import load_workspace
+    from funnel.views.board import build_board
+    from funnel.views.query import ViewContext
+    from funnel.store.workspace import load_workspace
     from datetime import date
 
     context = ViewContext(load_workspace(root), date(2026, 3, 25))
@@ -239,8 +239,8 @@ from decimal import Decimal  # noqa: E402
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from funnel.board import BoardCard, BoardColumn  # noqa: E402
-from funnel.schema import Stage  # noqa: E402
+from funnel.views.board import BoardCard, BoardColumn  # noqa: E402
+from funnel.model.schema import Stage  # noqa: E402
 
 TEXT = st.text(alphabet=st.sampled_from(list("abc XYZ-«»Жжё北京水泵站\u0301é…")), max_size=60)
 

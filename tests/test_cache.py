@@ -6,8 +6,8 @@ import os
 import time
 
 from conftest import CONTACT, full_deal
-from funnel.cache import CACHE_FILE, CachedFields
-from funnel.records import load_workspace
+from funnel.store.cache import CACHE_FILE, CachedFields
+from funnel.store.workspace import load_workspace
 
 
 def age(path, seconds=10):
@@ -86,7 +86,7 @@ def test_a_corrupt_cache_is_ignored(workspace):
 
 def test_a_cache_written_by_someone_else_is_never_decoded(workspace):
     """A repository could ship a crafted .funnel/: only files carrying this user's token are read back."""
-    from funnel import private
+    from funnel.store import private
 
     root = workspace({"contacts/c-ivanov01.md": CONTACT})
     age(root / "contacts/c-ivanov01.md")
@@ -121,7 +121,7 @@ def test_a_field_name_shared_by_contacts_and_deals_keeps_each_type(workspace):
 def test_attachment_hashes_are_cached_by_stat_and_a_changed_file_is_seen(workspace, run, monkeypatch):
     import hashlib
 
-    from funnel.cache import HASH_CACHE_FILE, HashCache
+    from funnel.store.cache import HASH_CACHE_FILE, HashCache
 
     digest = hashlib.sha256(b"scan").hexdigest()
     docs = f"acceptance_docs:\n  - {{path: deals/d-docs0001/akt.pdf, sha256: {digest}}}\n"

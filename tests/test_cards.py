@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import CONTACT, deal, full_deal
-from funnel.cards import card_fields
-from funnel.records import load_workspace
+from funnel.views.cards import card_fields
+from funnel.store.workspace import load_workspace
 
 
 def shown(workspace, text: str, show_all: bool = False) -> list[str]:

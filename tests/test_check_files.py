@@ -112,7 +112,7 @@ notes: 1:30
     monkeypatch.chdir(root)
     code, lines = check(run, root)
     assert (code, lines) == (0, [])
-    from funnel.records import load_workspace
+    from funnel.store.workspace import load_workspace
 
     record = load_workspace(root).records[0]
     assert record.fields["name"] == "no"

@@ -183,7 +183,7 @@ def test_zero_deals_give_zeros_and_an_empty_chart(workspace, run, monkeypatch, n
 
 def test_help_says_what_the_period_filters_on(run):
     from funnel.cli import report
-    from funnel.reports import REPORT_NAMES
+    from funnel.views.reports import REPORT_NAMES
 
     text = run("report", "--help").stdout
     for words in ("first time a deal reached each stage", "closing as lost", "entering a stage",

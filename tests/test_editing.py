@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from funnel.editing import EditError, append_item, render_record, set_field, unset_field
+from funnel.frontmatter.editing import EditError, append_item, render_record, set_field, unset_field
 
 MSK = dt.timezone(dt.timedelta(hours=3))
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import REFERENCE_SCHEMA
-from funnel.scaffold import reference_schema
+from funnel.writing.scaffold import reference_schema
 
 PACKAGED_SCHEMA = Path(__file__).resolve().parent.parent / "funnel" / "data" / "schema.yaml"
 

@@ -82,7 +82,7 @@ def test_a_four_stage_pipeline_checks_its_own_records(workspace, run, monkeypatc
     ]
     assert result.exit_code == 1
 
-    from funnel.records import load_workspace
+    from funnel.store.workspace import load_workspace
 
     workspace_ = load_workspace(root)
     contact = next(record for record in workspace_.records if record.kind == "contact")

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from conftest import CONTACT, deal
-from funnel.query import QueryError, SyntaxError_, ViewContext, column, parse_where, select
-from funnel.records import load_workspace
+from funnel.views.query import QueryError, SyntaxError_, ViewContext, column, parse_where, select
+from funnel.store.workspace import load_workspace
 
 FAIR_CONTACT = CONTACT.replace("c-ivanov01", "c-fair0001").replace("source: website", "source: exhibition")
 

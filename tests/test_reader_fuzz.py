@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REFERENCE_SCHEMA
-from funnel.records import build_record
-from funnel.schema import load_schema
+from funnel.model.records import build_record
+from funnel.model.schema import load_schema
 
 SCHEMA = load_schema(REFERENCE_SCHEMA)
 

@@ -48,8 +48,8 @@ from decimal import Decimal
 
 import pytest
 
-from funnel.records import load_workspace
-from funnel.reports import Period, ReportError, build_report, timeline
+from funnel.store.workspace import load_workspace
+from funnel.views.reports import Period, ReportError, build_report, timeline
 
 TODAY = date(2026, 3, 15)
 STAGES = ["lead", "needs", "approval", "proposal", "decision", "contract", "negotiation", "invoice", "delivery",
@@ -443,7 +443,7 @@ def test_zero_deals_give_zeros(workspace, name):
 def test_reached_of_a_won_deal_with_a_short_history(workspace):
     # a hand-written won deal whose history jumps lead -> won: every main-path stage counts, the optional one not
     schema = load_workspace(workspace({})).schema
-    from funnel.records import build_record
+    from funnel.model.records import build_record
 
     record = build_record(schema, "deal", "deals/d-x.md", deal_file("d-jump0001", "lead 01-05, won 02-01", "c", "a")
                           .encode())
@@ -454,7 +454,7 @@ def test_reached_of_a_won_deal_with_a_short_history(workspace):
 
 def test_what_the_current_stage_adds_to_a_short_history(workspace):
     schema = load_workspace(workspace({})).schema
-    from funnel.records import build_record
+    from funnel.model.records import build_record
 
     def reached(text):
         return timeline(build_record(schema, "deal", "deals/d.md", text.encode()), schema).reached

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REFERENCE_SCHEMA
-from funnel.schema import SchemaError, load_schema, parse_schema
+from funnel.model.schema import SchemaError, load_schema, parse_schema
 
 MINIMAL = """\
 stages:

@@ -16,11 +16,11 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from . import aging
-from .output import display_width, fit, format_amount, paint, plural, truncate, wrap
+from ..model import aging
+from ..output import display_width, fit, format_amount, paint, plural, truncate, wrap
 from .query import ViewContext, client_name
-from .records import Record
-from .schema import Stage
+from ..model.records import Record
+from ..model.schema import Stage
 
 MIN_COLUMN = 12  # cells of a side-by-side column: an 8-character id with its prefix, an amount to 999 999 999
 MAX_COLUMN = 32

@@ -23,9 +23,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from . import __version__, private
-from .records import Record, build_record, record_files
-from .schema import Schema
+from .. import __version__
+
+from . import private
+from ..model.records import Record, build_record
+from .paths import record_files
+from ..model.schema import Schema
 
 CACHE_FILE = ".funnel/records.cache"
 FORMAT = 3
@@ -280,7 +283,7 @@ class HashCache:
                 pass
 
     def sha256(self, path: Path) -> str:
-        from .checks import file_sha256
+        from ..model.checks import file_sha256
 
         stat = os.stat(path)
         stat_key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)

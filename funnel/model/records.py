@@ -1,4 +1,4 @@
-"""Records and the workspace: typed values read by the schema, where each came from, and how to find them.
+"""Records: typed values read by the schema, and where each came from.
 
 A Record is plain data (it pickles), so a cache can sit under `load_workspace` without changing its callers.
 Typing is by the field's declared type only: a string field keeps exactly the characters typed, a decimal is
@@ -7,23 +7,18 @@ a `Decimal`, a date a `date`; nothing is guessed from how a value looks.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from .reader import Problem, parse_record_bytes
-from .schema import KIND_OF_DIR, FieldSpec, Kind, Schema, load_schema
+from ..frontmatter.reader import Problem, parse_record_bytes
+from .schema import FieldSpec, Kind, Schema
 
-SCHEMA_FILE = "schema.yaml"
 ID_PATTERN = re.compile(r"[a-z0-9-]{3,40}\Z")
-ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lowercase: no i, l, o, u to misread
-ID_PREFIX = {"contact": "c-", "deal": "d-"}
 DECIMAL = re.compile(r"[-+]?\d+(\.\d+)?\Z")
 INTEGER = re.compile(r"[-+]?\d+\Z")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -61,10 +56,6 @@ def text_problem(kind: str, text: str) -> str | None:
 
 
 TEXT_TYPES = frozenset(("string", "text", "email", "phone", "contact", "choice", "loss_reason", "stage"))
-
-
-class WorkspaceError(Exception):
-    """The command cannot find or use a workspace; one line for the person."""
 
 
 @dataclass
@@ -303,8 +294,6 @@ def _typed_record(schema: Schema, kind_name: str, path: str, data: bytes, all_po
     return record
 
 
-# -- the workspace ---------------------------------------------------------------------------------------
-
 @dataclass
 class Workspace:
     root: Path
@@ -342,94 +331,3 @@ class Workspace:
             if record.kind == "contact":
                 return record
         return None
-
-
-def find_root(start: str | os.PathLike | None = None, explicit: str | None = None) -> Path:
-    """The workspace root: `--root`, else FUNNEL_ROOT, else the nearest directory upwards with schema.yaml."""
-    explicit = explicit or os.environ.get("FUNNEL_ROOT") or None
-    if explicit:
-        root = Path(explicit)
-        if not (root / SCHEMA_FILE).is_file():
-            raise WorkspaceError(f"{root}: not a funnel workspace (no {SCHEMA_FILE}); run 'funnel init {root}'")
-        return root
-    here = Path(start or os.getcwd()).resolve()
-    for directory in (here, *here.parents):
-        if (directory / SCHEMA_FILE).is_file():
-            return directory
-    raise WorkspaceError(f"not inside a funnel workspace (no {SCHEMA_FILE} here or in any parent directory); "
-                         "run 'funnel init' or pass --root DIR")
-
-
-def record_files(root: Path) -> Iterable[tuple[str, str, os.DirEntry]]:
-    """(kind, relative path, directory entry) of every record file: `*.md` directly in contacts/ and deals/,
-    no dot-files (a writer's temp file is dot-prefixed and never ends in .md), sorted by name."""
-    for directory, kind in KIND_OF_DIR.items():
-        try:
-            entries = [entry for entry in os.scandir(os.path.join(root, directory))
-                       if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()]
-        except FileNotFoundError:
-            continue
-        entries.sort(key=lambda entry: entry.name)
-        for entry in entries:
-            yield kind, f"{directory}/{entry.name}", entry
-
-
-def kind_of_path(relative: str) -> str | None:
-    parts = relative.split("/")
-    if len(parts) == 2 and parts[1].endswith(".md"):
-        return KIND_OF_DIR.get(parts[0])
-    return None
-
-
-def load_workspace(root: Path, schema: Schema | None = None, cached: bool = False) -> Workspace:
-    """Every record of the workspace. `cached`: through the record cache under .funnel/ (never stale; for
-    commands that read many records); without it every file is read and parsed, with exact positions."""
-    if cached:
-        from .cache import load_records
-
-        schema_bytes = (root / SCHEMA_FILE).read_bytes()
-        schema = schema or load_schema(root / SCHEMA_FILE)
-        return Workspace(root, schema, load_records(root, schema, schema_bytes))
-    schema = schema or load_schema(root / SCHEMA_FILE)
-    records = []
-    for kind, relative, entry in record_files(root):
-        with open(entry.path, "rb") as handle:
-            data = handle.read()
-        records.append(build_record(schema, kind, relative, data))
-    return Workspace(root, schema, records)
-
-
-def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Record:
-    """The record whose id is `text` or starts with it (as git resolves hashes); one clear error otherwise."""
-    if not re.fullmatch(r"[a-z0-9-]{1,40}", text):
-        raise WorkspaceError(f"'{text}' is not an id (ids are lowercase letters, digits and '-')")
-    candidates = [record for record in workspace.records if record.id is not None
-                  and (kind is None or record.kind == kind)]
-    exact = [record for record in candidates if record.id == text]
-    if len(exact) > 1:
-        paths = ", ".join(record.path for record in exact)
-        raise WorkspaceError(f"id '{text}' is used by {len(exact)} files ({paths}); run 'funnel check'")
-    matches = exact or [record for record in candidates if record.id.startswith(text)]
-    what = kind or "record"
-    if not matches:
-        unreadable = [record.path for record in workspace.records if record.id is None
-                      and (kind is None or record.kind == kind) and record.stem.startswith(text)]
-        if unreadable:
-            raise WorkspaceError(f"{unreadable[0]}: cannot be read as a record; run 'funnel check {unreadable[0]}'")
-        raise WorkspaceError(f"no {what} with id '{text}'")
-    ids = sorted({record.id for record in matches})
-    if len(ids) > 1:
-        raise WorkspaceError(f"'{text}' is ambiguous: it starts {len(ids)} ids ({', '.join(ids[:10])})")
-    if len(matches) > 1:
-        paths = ", ".join(record.path for record in matches)
-        raise WorkspaceError(f"id '{ids[0]}' is used by {len(matches)} files ({paths}); run 'funnel check'")
-    return matches[0]
-
-
-def mint_id(kind: str, taken: Iterable[str], length: int = 8) -> str:
-    """A fresh random id: no shared counter, so two people on two branches never mint the same one."""
-    taken = set(taken)
-    while True:
-        candidate = ID_PREFIX[kind] + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
-        if candidate not in taken:
-            return candidate

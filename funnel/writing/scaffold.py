@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .records import SCHEMA_FILE, WorkspaceError
+from ..store.paths import SCHEMA_FILE
+from ..store.workspace import WorkspaceError
 
 RECORD_DIRS = ("contacts", "deals")
 IGNORED = ".funnel/"

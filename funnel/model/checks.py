@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .gates import GateContext, unmet_requirements
-from .reader import Problem
+from ..frontmatter.reader import Problem
 from .records import ID_PATTERN, Record, Workspace
 
 @dataclass(frozen=True, order=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock
-from .gates import unmet_requirements
-from .records import Record
-from .schema import LOSS_COMMENT, LOSS_REASON, LOST_AT, Schema, Stage
+from ..model import clock
+from ..model.gates import unmet_requirements
+from ..model.records import Record
+from ..model.schema import LOSS_COMMENT, LOSS_REASON, LOST_AT, Schema, Stage
 from .writes import Refused
 
 

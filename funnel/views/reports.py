@@ -41,8 +41,8 @@ from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from .query import QueryError, ViewContext, column, owner_condition, select
-from .records import Record, Workspace
-from .schema import LOSS_REASON, LOST_AT, Schema, Stage
+from ..model.records import Record, Workspace
+from ..model.schema import LOSS_REASON, LOST_AT, Schema, Stage
 
 REPORT_NAMES = ("funnel", "losses", "velocity", "forecast", "payments")
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import clock
-from .atomic import LockTimeout, atomic_write, workspace_lock
-from .checks import CheckRun, Diagnostic, check_record
-from .editing import EditError, append_item, render_record, set_field, unset_field
-from .gates import GateContext, prior_deal_groupings
-from .records import Record, Workspace, build_record, load_workspace, mint_id, resolve_id
-from .schema import DIR_OF_KIND, Schema
+from ..model import clock
+from ..store.atomic import LockTimeout, atomic_write, workspace_lock
+from ..model.checks import CheckRun, Diagnostic, check_record
+from ..frontmatter.editing import EditError, append_item, render_record, set_field, unset_field
+from ..model.gates import GateContext, prior_deal_groupings
+from ..model.records import Record, Workspace, build_record
+from ..store.workspace import load_workspace, mint_id, resolve_id
+from ..model.schema import DIR_OF_KIND, Schema
 
 
 
@@ -56,7 +57,7 @@ class Transaction:
         except LockTimeout as exc:
             raise Refused(str(exc)) from None
         try:
-            from .cache import HashCache
+            from ..store.cache import HashCache
 
             self.workspace: Workspace = load_workspace(self.root, cached=True)
             self.context = GateContext.of(self.workspace)
@@ -78,7 +79,7 @@ class Transaction:
         return self.workspace.schema
 
     def resolve(self, text: str, kind: str | None = None) -> Record:
-        from .records import WorkspaceError
+        from ..store.workspace import WorkspaceError
 
         try:
             return resolve_id(self.workspace, text, kind)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import conditions as c
-from .reader import Problem, decode, parse_yaml
+from ..frontmatter.reader import Problem, decode, parse_yaml
 
 FIELD_TYPES = frozenset((
     "string", "text", "integer", "decimal", "date", "email", "phone", "choice", "multichoice",
@@ -134,7 +134,9 @@ def load_schema(path: str | Path) -> Schema:
     import hashlib
     import pickle
 
-    from . import __version__, private
+    from .. import __version__
+
+    from ..store import private
 
     path = Path(path)
     try:

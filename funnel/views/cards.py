@@ -22,10 +22,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from . import aging
-from .output import days_text, display_width, format_amount, format_table, pad
-from .records import Record, Workspace
-from .schema import CardEntry, FieldSpec, Schema
+from ..model import aging
+from ..output import days_text, display_width, format_amount, format_table, pad
+from ..model.records import Record, Workspace
+from ..model.schema import CardEntry, FieldSpec, Schema
 
 EMPTY = "—"
 NEVER = -1
@@ -242,7 +242,7 @@ def stage_order(schema: Schema, record: Record) -> int:
 
 def record_body(root, record: Record) -> str:
     """The Markdown body of one record, read from its file (views keep only the front matter)."""
-    from .reader import parse_record_bytes
+    from ..frontmatter.reader import parse_record_bytes
 
     try:
         data = (root / record.path).read_bytes()

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-from . import aging
-from .conditions import is_blank
-from .records import Record, Workspace
-from .schema import FieldSpec, Schema
-from .values import ValueError_, parse_value
+from ..model import aging
+from ..model.conditions import is_blank
+from ..model.records import Record, Workspace
+from ..model.schema import FieldSpec, Schema
+from ..model.values import ValueError_, parse_value
 
 COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
            ">": operator.gt, ">=": operator.ge}
@@ -231,7 +231,7 @@ def default_columns(schema: Schema, kind: str, stale: bool = False, due: bool = 
 
 def rows(records: list[Record], chosen: list[Column], context: ViewContext) -> list[dict[str, Any]]:
     """`row` of every record, read column by column (plain fields straight from the cache's columns)."""
-    from .cache import field_values
+    from ..store.cache import field_values
 
     fields = context.schema.kind(records[0].kind).fields if records else {}
     values = []

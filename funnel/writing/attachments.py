@@ -13,10 +13,10 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .atomic import atomic_write
-from .checks import file_sha256
-from .records import Record
-from .schema import DIR_OF_KIND
+from ..store.atomic import atomic_write
+from ..model.checks import file_sha256
+from ..model.records import Record
+from ..model.schema import DIR_OF_KIND
 from .writes import Refused, Written, update_record
 
 UNSAFE = re.compile(r"[^\w.\-]+")

@@ -1,0 +1,3 @@
+"""The file format's text layer: bytes of a record or schema.yaml → an untyped tree with line/col (reader),
+and byte-exact edits of front-matter lines (editing). Imports nothing of funnel: the leaf of the house.
+"""

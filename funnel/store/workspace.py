@@ -1,0 +1,90 @@
+"""The workspace: find its root, load every record (through the cache when asked), resolve ids, mint new ones."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Iterable
+
+from ..model.records import Record, Workspace, build_record
+from ..model.schema import Schema, load_schema
+from .paths import SCHEMA_FILE, record_files
+
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lowercase: no i, l, o, u to misread
+ID_PREFIX = {"contact": "c-", "deal": "d-"}
+
+
+class WorkspaceError(Exception):
+    """The command cannot find or use a workspace; one line for the person."""
+
+
+def find_root(start: str | os.PathLike | None = None, explicit: str | None = None) -> Path:
+    """The workspace root: `--root`, else FUNNEL_ROOT, else the nearest directory upwards with schema.yaml."""
+    explicit = explicit or os.environ.get("FUNNEL_ROOT") or None
+    if explicit:
+        root = Path(explicit)
+        if not (root / SCHEMA_FILE).is_file():
+            raise WorkspaceError(f"{root}: not a funnel workspace (no {SCHEMA_FILE}); run 'funnel init {root}'")
+        return root
+    here = Path(start or os.getcwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / SCHEMA_FILE).is_file():
+            return directory
+    raise WorkspaceError(f"not inside a funnel workspace (no {SCHEMA_FILE} here or in any parent directory); "
+                         "run 'funnel init' or pass --root DIR")
+
+
+def load_workspace(root: Path, schema: Schema | None = None, cached: bool = False) -> Workspace:
+    """Every record of the workspace. `cached`: through the record cache under .funnel/ (never stale; for
+    commands that read many records); without it every file is read and parsed, with exact positions."""
+    if cached:
+        from .cache import load_records
+
+        schema_bytes = (root / SCHEMA_FILE).read_bytes()
+        schema = schema or load_schema(root / SCHEMA_FILE)
+        return Workspace(root, schema, load_records(root, schema, schema_bytes))
+    schema = schema or load_schema(root / SCHEMA_FILE)
+    records = []
+    for kind, relative, entry in record_files(root):
+        with open(entry.path, "rb") as handle:
+            data = handle.read()
+        records.append(build_record(schema, kind, relative, data))
+    return Workspace(root, schema, records)
+
+
+def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Record:
+    """The record whose id is `text` or starts with it (as git resolves hashes); one clear error otherwise."""
+    if not re.fullmatch(r"[a-z0-9-]{1,40}", text):
+        raise WorkspaceError(f"'{text}' is not an id (ids are lowercase letters, digits and '-')")
+    candidates = [record for record in workspace.records if record.id is not None
+                  and (kind is None or record.kind == kind)]
+    exact = [record for record in candidates if record.id == text]
+    if len(exact) > 1:
+        paths = ", ".join(record.path for record in exact)
+        raise WorkspaceError(f"id '{text}' is used by {len(exact)} files ({paths}); run 'funnel check'")
+    matches = exact or [record for record in candidates if record.id.startswith(text)]
+    what = kind or "record"
+    if not matches:
+        unreadable = [record.path for record in workspace.records if record.id is None
+                      and (kind is None or record.kind == kind) and record.stem.startswith(text)]
+        if unreadable:
+            raise WorkspaceError(f"{unreadable[0]}: cannot be read as a record; run 'funnel check {unreadable[0]}'")
+        raise WorkspaceError(f"no {what} with id '{text}'")
+    ids = sorted({record.id for record in matches})
+    if len(ids) > 1:
+        raise WorkspaceError(f"'{text}' is ambiguous: it starts {len(ids)} ids ({', '.join(ids[:10])})")
+    if len(matches) > 1:
+        paths = ", ".join(record.path for record in matches)
+        raise WorkspaceError(f"id '{ids[0]}' is used by {len(matches)} files ({paths}); run 'funnel check'")
+    return matches[0]
+
+
+def mint_id(kind: str, taken: Iterable[str], length: int = 8) -> str:
+    """A fresh random id: no shared counter, so two people on two branches never mint the same one."""
+    taken = set(taken)
+    while True:
+        candidate = ID_PREFIX[kind] + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+        if candidate not in taken:
+            return candidate
