@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import conditions as c
 from ..frontmatter.reader import Problem, decode, parse_yaml
+from ..errors import FunnelError
 
 FIELD_TYPES = frozenset((
     "string", "text", "integer", "decimal", "date", "email", "phone", "choice", "multichoice",
@@ -115,7 +116,7 @@ class Schema:
         return next((stage for stage in self.stages if stage.terminal == outcome), None)
 
 
-class SchemaError(Exception):
+class SchemaError(FunnelError):
     """schema.yaml cannot be used; `problems` say where."""
 
     def __init__(self, path: str, problems: list[Problem]):

@@ -14,9 +14,10 @@ from typing import Any
 
 from .records import NUMBER_FORMS, SHA256, text_problem, typed_number
 from .schema import FieldSpec, Kind
+from ..errors import FunnelError
 
 
-class ValueError_(ValueError):
+class ValueError_(FunnelError, ValueError):
     """A value from the command line that does not fit its field; the message names the field."""
 
 

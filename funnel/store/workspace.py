@@ -11,12 +11,13 @@ from typing import Iterable
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import Schema, load_schema
 from .paths import SCHEMA_FILE, record_files
+from ..errors import FunnelError
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lowercase: no i, l, o, u to misread
 ID_PREFIX = {"contact": "c-", "deal": "d-"}
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(FunnelError):
     """The command cannot find or use a workspace; one line for the person."""
 
 

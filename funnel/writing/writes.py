@@ -21,10 +21,11 @@ from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
 from ..store.workspace import load_workspace, mint_id, resolve_id
 from ..model.schema import DIR_OF_KIND, Schema
+from ..errors import FunnelError
 
 
 
-class Refused(Exception):
+class Refused(FunnelError):
     """The command is refused and nothing was written; `problems` are the reasons, one per line."""
 
     def __init__(self, message: str, problems: list[str] | None = None):
