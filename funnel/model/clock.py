@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 
+from ..errors import FunnelError
 
-class ClockError(ValueError):
+
+class ClockError(FunnelError, ValueError):
     pass
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
+from ..errors import FunnelError
 from ..model import aging
 from ..model.conditions import is_blank
 from ..model.records import Record, Workspace
@@ -37,7 +38,7 @@ CHOICE_TYPES = ("choice", "stage", "loss_reason")
 LIST_TYPES = ("objects", "attachments", "history")
 
 
-class QueryError(ValueError):
+class QueryError(FunnelError, ValueError):
     """A condition or a column the view cannot use; one line for the person."""
 
 

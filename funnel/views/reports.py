@@ -40,6 +40,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
+from ..errors import FunnelError
 from .query import QueryError, ViewContext, column, owner_condition, select
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, LOST_AT, Schema, Stage
@@ -67,7 +68,7 @@ SPLIT_TYPES = ("string", "choice", "multichoice", "stage", "loss_reason", "conta
 UNSPECIFIED = "(none)"  # the bucket for a lost deal without a (valid) reason or stage; never an option id
 
 
-class ReportError(ValueError):
+class ReportError(FunnelError, ValueError):
     """The report cannot be made as asked; one line for the person."""
 
 
