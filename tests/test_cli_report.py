@@ -182,7 +182,7 @@ def test_zero_deals_give_zeros_and_an_empty_chart(workspace, run, monkeypatch, n
 
 
 def test_help_says_what_the_period_filters_on(run):
-    from funnel.cli import report
+    from funnel.cli.reports import report
     from funnel.views.reports import REPORT_NAMES
 
     text = run("report", "--help").stdout

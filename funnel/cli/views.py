@@ -1,0 +1,203 @@
+"""The reading commands for people and pipelines: show, list, board."""
+
+from __future__ import annotations
+
+
+import click
+
+from .. import output
+from .base import Context, format_option, main, root_option, shown_path
+from ..model.schema import SchemaError, load_schema
+from ..store.workspace import WorkspaceError, load_workspace
+
+
+# -- views: show, list, board; init ----------------------------------------------------------------------------
+
+WHERE_HELP = ("A condition FIELD OP VALUE, OP one of = != < <= > >= (repeatable, all must hold): typed by the "
+              "field (amount>=1000000, created<2026-04-01); stage and choices follow the schema's order "
+              "(stage>=contract); on a multi-choice field = means contains (categories=small); an empty VALUE "
+              "means empty (next_action_due=); contact.FIELD reads a deal's contact (contact.source=exhibition).")
+
+
+def _view_context(root):
+    """The workspace loaded for a view, with today's date (FUNNEL_TODAY in tests)."""
+    from ..model import clock
+    from ..views.query import ViewContext
+
+    root_dir = Context(root).root()
+    try:
+        schema = load_schema(root_dir / "schema.yaml")
+        today = clock.today()
+    except SchemaError as exc:
+        raise click.ClickException(f"{exc} (run 'funnel check')")
+    except clock.ClockError as exc:
+        raise click.ClickException(str(exc))
+    # views read every record: through the column cache under .funnel/ (never stale)
+    return ViewContext(load_workspace(root_dir, schema, cached=True), today)
+
+
+def _viewable(context, kind: str) -> list:
+    """The valid records of `kind`; how many files a view had to skip goes to stderr. A deal view also reads
+    contacts, so it counts skipped contacts too."""
+    shown, _ = context.workspace.viewable(kind)
+    _, skipped = context.workspace.viewable(None if kind == "deal" else kind)
+    if skipped:
+        output.note(f"{output.plural(len(skipped), 'file')} skipped (invalid); run 'funnel check'")
+    return shown
+
+
+def _view_conditions(schema, kind: str, conditions, owner=None, stale=False, due=False) -> list:
+    """--where, --owner, --stale and --due as conditions; a malformed one is a usage error (exit 2), an
+    unknown field or a value of the wrong type is refused (exit 1)."""
+    from ..views.query import QueryError, SyntaxError_, owner_condition, parse_where, parse_wheres
+
+    try:
+        wheres = parse_wheres(conditions, schema, kind)
+        if owner is not None:
+            wheres.append(owner_condition(schema, owner))
+        if stale:
+            wheres.append(parse_where("stale_days!=", schema, kind))
+        if due:
+            wheres.append(parse_where("overdue_days!=", schema, kind))
+    except SyntaxError_ as exc:
+        raise click.UsageError(str(exc))
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
+    return wheres
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@click.option("--all", "show_all", is_flag=True, help="Every field of the schema, not only the card's.")
+@root_option
+@format_option("text", "json")
+def show(record_id, show_all, root, output_format):
+    """The card of a deal or contact: the fields in use at its stage, with labels, then its notes.
+
+    A field not yet relevant at the deal's stage is left out; a relevant one still empty shows as "—". A
+    contact's card lists its deals. ID may be any unique prefix of an id. JSON holds every field the record
+    has, whatever --all says.
+
+    \b
+    Examples:
+      funnel show d-7k3m
+      funnel show c-4f8h --all
+      funnel show d-7k3m9x2q --format json | jq .amount
+    """
+    from ..views.cards import card_lines, record_body
+    from ..model.records import record_data
+    from ..store.workspace import resolve_id
+
+    context = _view_context(root)
+    workspace = context.workspace
+    try:
+        record = resolve_id(workspace, record_id)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc))
+    if any(problem.severity == "error" for problem in record.problems):
+        path = shown_path(workspace.root, record.path)
+        output.note(f"{path}: invalid, some values are not shown; run 'funnel check {path}'")
+    if output_format == "json":
+        output.write_json(record_data(record, workspace.schema))
+        return
+    if record.kind == "contact":
+        _viewable(context, "deal")
+    output.write_lines(card_lines(record, workspace, context.today, show_all, record_body(workspace.root, record)))
+
+
+@main.command("list")
+@click.argument("kind", type=click.Choice(["deals", "contacts"]))
+@click.option("--where", "conditions", multiple=True, metavar="COND", help=WHERE_HELP)
+@click.option("--fields", metavar="A,B", help="Columns to print, in order: fields, contact.FIELD, or computed "
+                                             "client, days_in_stage, stale_days, overdue_days.")
+@click.option("--owner", metavar="NAME", help="Only deals of this owner (same as --where owner=NAME).")
+@click.option("--stale", is_flag=True, help="Only deals past their stage's rot_days, with the days over.")
+@click.option("--due", is_flag=True, help="Only deals whose next_action_due has passed, with the days over.")
+@click.option("--no-headers", is_flag=True, help="No header row (text, csv, tsv).")
+@root_option
+@format_option(*output.ROW_FORMATS)
+def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, output_format):
+    """Deals or contacts as rows, for people and for pipelines.
+
+    Stdout carries the rows only; notes (skipped invalid files) go to stderr. JSON and JSONL hold each
+    record as `show --format json` does (only the --fields when given). Filters combine: every one must hold.
+
+    \b
+    Examples:
+      funnel list deals --where stage>=contract --where amount>=1000000
+      funnel list deals --where contact.source=exhibition --fields id,title,amount --format csv
+      funnel list deals --stale
+      funnel list deals --due --owner ivanov
+      funnel list contacts --where company= --format jsonl
+    """
+    from ..views.cards import stage_order
+    from ..views.query import QueryError, columns, default_columns, select
+    from ..views.query import rows as read_rows
+    from ..model.records import record_data
+
+    kind = kind[:-1]
+    if kind == "contact" and (owner is not None or stale or due):
+        raise click.UsageError("--owner, --stale and --due apply to deals")
+    context = _view_context(root)
+    schema = context.schema
+    wheres = _view_conditions(schema, kind, conditions, owner, stale, due)
+    try:
+        chosen = columns(schema, kind, fields) if fields is not None else default_columns(schema, kind, stale, due)
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
+    records = select(_viewable(context, kind), wheres, context)
+    rows = read_rows(records, chosen, context)
+    if kind == "deal":
+        order = sorted(range(len(records)), key=lambda i: (
+            -(rows[i].get("stale_days") or 0) if stale else 0, -(rows[i].get("overdue_days") or 0) if due else 0,
+            stage_order(schema, records[i]), records[i].id))
+        records, rows = [records[i] for i in order], [rows[i] for i in order]
+    names = [item.name for item in chosen]
+    whole = fields is None and output_format in ("json", "jsonl")
+    if whole:
+        extra = [name for name in ("stale_days", "overdue_days") if name in names]
+        rows = [{**record_data(record, schema), **{name: data[name] for name in extra}}
+                for record, data in zip(records, rows)]
+    if not rows and output_format == "text":
+        output.note(f"no {kind}s to list")
+        return
+    output.write_rows(rows, names, output_format, headers=not no_headers, whole_json=whole,
+                      labels={"days_in_stage": "days"},
+                      right_aligned={item.name for item in chosen if item.spec.type in ("decimal", "integer")})
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Also the won and lost columns.")
+@click.option("--owner", metavar="NAME", help="Only deals of this owner.")
+@click.option("--where", "conditions", multiple=True, metavar="COND", help=WHERE_HELP)
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, metavar="N",
+              help="Text: at most N cards per column, the longest in stage first (0: all). Counts and sums "
+                   "always cover every deal; JSON always lists every deal.")
+@root_option
+@format_option("text", "json")
+def board(show_all, owner, conditions, limit, root, output_format):
+    """The kanban of current deals: per active stage the count, the amount and the cards.
+
+    Won and lost deals appear only with --all (as two more columns).
+
+    Each card: id, title, company (or contact name), amount, days in stage, and "stale" (past the stage's
+    rot_days) or "overdue" (past next_action_due) marks. The layout fits the terminal (COLUMNS): columns side
+    by side when wide, one section per stage when narrow. Colour only on a terminal, never with NO_COLOR.
+
+    \b
+    Examples:
+      funnel board
+      funnel board --owner ivanov --where amount>=1000000
+      funnel board --all --format json
+    """
+    from ..views.board import board_json, build_board, render_board
+    from ..views.query import select
+
+    context = _view_context(root)
+    wheres = _view_conditions(context.schema, "deal", conditions, owner)
+    deals = select(_viewable(context, "deal"), wheres, context)
+    columns = build_board(deals, context, include_closed=show_all)
+    if output_format == "json":
+        output.write_json(board_json(columns))
+    else:
+        output.write_lines(render_board(columns, output.terminal_width(), output.colour_enabled(), limit))
