@@ -11,11 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
+from .model.fieldtypes import grouped_amount, plain_decimal
+
 
 def to_json_value(value: Any) -> Any:
-    """JSON for people's data: amounts stay exact decimals (as strings), dates ISO 8601."""
+    """JSON for people's data: amounts stay exact decimals (as strings, positional: never `1E-7`), dates ISO 8601."""
     if isinstance(value, Decimal):
-        return str(value)
+        return plain_decimal(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, dict):
@@ -27,7 +29,7 @@ def to_json_value(value: Any) -> Any:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return plain_decimal(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON")
@@ -75,6 +77,8 @@ def cell_text(value: Any) -> str:
         return json.dumps(to_json_value(value), ensure_ascii=False)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
     return str(value)
 
 
@@ -217,19 +221,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def format_amount(value: Decimal | None, empty: str = "—") -> str:
-    """An exact amount for people: every digit kept, thousands grouped by spaces (1 250 000.50)."""
-    if value is None:
-        return empty
-    text = format(value, "f")
-    sign = "-" if text.startswith("-") else ""
-    whole, dot, fraction = text.lstrip("+-").partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + " ".join(groups) + dot + fraction
+format_amount = grouped_amount  # an exact amount for people: 1 250 000.50 (fieldtypes says how)
 
 
 def days_text(days: int) -> str:

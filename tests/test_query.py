@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from conftest import CONTACT, deal
-from funnel.views.query import QueryError, SyntaxError_, ViewContext, column, parse_where, select
+from funnel.views.query import QueryError, WhereSyntaxError, ViewContext, column, parse_where, select
 from funnel.store.workspace import load_workspace
 
 FAIR_CONTACT = CONTACT.replace("c-ivanov01", "c-fair0001").replace("source: website", "source: exhibition")
@@ -102,7 +102,7 @@ def test_refused_conditions_name_the_field(context, condition, message):
 
 
 def test_a_condition_without_an_operator_is_a_syntax_error(context):
-    with pytest.raises(SyntaxError_):
+    with pytest.raises(WhereSyntaxError):
         parse_where("amount", context.schema, "deal")
 
 

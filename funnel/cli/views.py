@@ -49,7 +49,7 @@ def _viewable(context, kind: str) -> list:
 def _view_conditions(schema, kind: str, conditions, owner=None, stale=False, due=False) -> list:
     """--where, --owner, --stale and --due as conditions; a malformed one is a usage error (exit 2), an
     unknown field or a value of the wrong type is refused (exit 1)."""
-    from ..views.query import QueryError, SyntaxError_, owner_condition, parse_where, parse_wheres
+    from ..views.query import QueryError, WhereSyntaxError, owner_condition, parse_where, parse_wheres
 
     try:
         wheres = parse_wheres(conditions, schema, kind)
@@ -59,7 +59,7 @@ def _view_conditions(schema, kind: str, conditions, owner=None, stale=False, due
             wheres.append(parse_where("stale_days!=", schema, kind))
         if due:
             wheres.append(parse_where("overdue_days!=", schema, kind))
-    except SyntaxError_ as exc:
+    except WhereSyntaxError as exc:
         raise click.UsageError(str(exc))
     except QueryError as exc:
         raise click.ClickException(str(exc))
@@ -163,7 +163,7 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, 
         return
     output.write_rows(rows, names, output_format, headers=not no_headers, whole_json=whole,
                       labels={"days_in_stage": "days"},
-                      right_aligned={item.name for item in chosen if item.spec.type in ("decimal", "integer")})
+                      right_aligned={item.name for item in chosen if item.spec.fieldtype.is_number})
 
 
 @main.command()

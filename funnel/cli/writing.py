@@ -25,14 +25,14 @@ def write_options(function):
 
 def run_write(action):
     """Run a model write, turning refusals and bad values into one clear message and exit 1."""
-    from ..model.values import AssignmentSyntaxError, ValueError_
+    from ..model.values import AssignmentSyntaxError, InvalidValue
     from ..writing.writes import Refused
 
     try:
         return action()
     except AssignmentSyntaxError as exc:
         raise click.UsageError(str(exc))
-    except (Refused, ValueError_, WorkspaceError) as exc:
+    except (Refused, InvalidValue, WorkspaceError) as exc:
         raise click.ClickException(str(exc))
     except SchemaError as exc:
         raise click.ClickException(f"{exc} (run 'funnel check')")
@@ -250,15 +250,15 @@ def lose(deal_id, reason, comment, assignments, root, output_format):
     """
     from ..writing.lifecycle import lose_plan
     from ..model.schema import LOSS_REASON
-    from ..model.values import ValueError_, field_spec, parse_value
+    from ..model.values import InvalidValue, field_spec, parse_value
 
     root_dir = Context(root).root()
 
     def plan(tx, record):
         try:
             parsed_reason = parse_value(field_spec(tx.schema.kind("deal"), LOSS_REASON), reason)
-        except ValueError_ as exc:
-            raise ValueError_(f"--reason: {exc}") from None
+        except InvalidValue as exc:
+            raise InvalidValue(f"--reason: {exc}") from None
         return lose_plan(parsed_reason, comment, _stage_changes(tx, record, assignments))(tx, record)
 
     _run_stage_plan(root_dir, deal_id, plan, output_format)

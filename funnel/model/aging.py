@@ -9,6 +9,8 @@ from datetime import date
 
 from .schema import Schema
 
+NEXT_ACTION_DUE = "next_action_due"  # the field SPEC names for when the next step is due
+
 
 def entered_current_stage(record) -> date | None:
     """The date the deal entered its current stage: the last history entry (a backward move counts as
@@ -42,8 +44,9 @@ def stale_days(record, schema: Schema, today: date, days: int | None = None) -> 
     return days - stage.rot_days
 
 
-def overdue_days(record, schema: Schema, today: date, field: str = "next_action_due") -> int | None:
-    """Days past `next_action_due` on an open deal (None when not overdue)."""
+def overdue_days(record, schema: Schema, today: date, field: str = NEXT_ACTION_DUE) -> int | None:
+    """Days past `next_action_due` on an open deal (None when not overdue): the one rule for `show`, `list --due`
+    and the board. A closed (won or lost) deal is never overdue."""
     stage = schema.stage(record.fields.get("stage") or "")
     due = record.fields.get(field)
     if stage is None or stage.terminal is not None or not isinstance(due, date) or due >= today:

@@ -178,7 +178,7 @@ def check_history(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
 def check_references(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
     kind = run.workspace.schema.kind(record.kind)
     for name, spec in kind.fields.items():
-        if spec.type != "contact":
+        if spec.fieldtype.references != "contact":
             continue
         target = record.fields.get(name)
         if isinstance(target, str) and target.strip() and target not in run.context.contacts:
@@ -191,7 +191,7 @@ def check_attachments(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
     kind = run.workspace.schema.kind(record.kind)
     root = run.workspace.root
     for name, spec in kind.fields.items():
-        if spec.type != "attachments":
+        if not spec.fieldtype.holds_files:
             continue
         for index, item in enumerate(record.fields.get(name) or ()):
             where = record.positions.get((name, index), record.where(name))

@@ -16,9 +16,9 @@ class ClockError(FunnelError, ValueError):
 def today() -> date:
     value = os.environ.get("FUNNEL_TODAY")
     if value:
-        from .records import typed_number
+        from .fieldtypes import read_date
 
-        moment = typed_number("date", value)
+        moment = read_date(value)
         if moment is None:
             raise ClockError(f"FUNNEL_TODAY={value!r} is not a date YYYY-MM-DD")
         return moment

@@ -8,16 +8,16 @@ name the line of schema.yaml, because a typo there would silently weaken every g
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from . import conditions as c
+from .fieldtypes import DECLARABLE, TYPES, FieldType, InvalidValue, field_type, read_decimal, read_integer
 from ..frontmatter.reader import Problem, decode, parse_yaml
 from ..errors import FunnelError
 
-FIELD_TYPES = frozenset((
-    "string", "text", "integer", "decimal", "date", "email", "phone", "choice", "multichoice",
-    "contact", "objects", "attachments", "loss_reason", "stage",
-))
+FIELD_TYPES = frozenset(DECLARABLE)
 # fields every record has, whatever the schema says; the CLI maintains them
 BUILTIN_FIELDS = ("id",)
 DEAL_BUILTIN_FIELDS = ("id", "stage", "history")
@@ -37,6 +37,11 @@ class FieldSpec:
     options: dict[str, str] = field(default_factory=dict)  # choice/multichoice: id -> label, in order
     subfields: dict[str, "FieldSpec"] = field(default_factory=dict)  # objects
     required_subfields: tuple[str, ...] = ()
+    minimum: Decimal | int | None = None  # numbers: the least value a record may hold (`min:` in schema.yaml)
+
+    @cached_property  # a FieldSpec is frozen: its type object is made once, on first use
+    def fieldtype(self) -> FieldType:
+        return field_type(self)
 
     def option_label(self, value) -> str | None:
         return self.options.get(value) if isinstance(value, str) else None
@@ -219,14 +224,18 @@ class _SchemaBuilder:
             return default
         return value
 
-    def number(self, value, path, what: str, convert, default):
+    def number(self, value, path, what: str, convert, default, minimum: int | None = None):
+        """A number in ASCII digits (`convert`: int or float), at least `minimum` when one is given."""
         if value is None:
             return default
-        try:
-            return convert(value)
-        except (TypeError, ValueError):
-            self.error(path, f"{what} must be a number, not {value!r}")
+        exact = (read_integer if convert is int else read_decimal)(value) if isinstance(value, str) else None
+        if exact is None:
+            self.error(path, f"{what} must be {'a whole number' if convert is int else 'a number'}, not {value!r}")
             return default
+        if minimum is not None and exact < minimum:
+            self.error(path, f"{what} must be at least {minimum}, not {value}")
+            return default
+        return convert(exact)
 
     def flag(self, value, path, what: str) -> bool:
         if value is None:
@@ -264,11 +273,11 @@ class _SchemaBuilder:
         return Schema(stages, loss_reasons, contacts, deals, path)
 
     def fill_choice_options(self, fields, stage_ids, loss_reasons):
+        filled = {"stages": {s: s for s in stage_ids}, "loss_reasons": dict(loss_reasons)}
         for name, spec in list(fields.items()):
-            if spec.type == "stage":
-                fields[name] = FieldSpec(name, spec.type, spec.label, {s: s for s in stage_ids})
-            elif spec.type == "loss_reason":
-                fields[name] = FieldSpec(name, spec.type, spec.label, dict(loss_reasons))
+            source = TYPES[spec.type].schema_options
+            if source is not None:
+                fields[name] = FieldSpec(name, spec.type, spec.label, dict(filled[source]))
 
     def options(self, value, path, what: str) -> dict[str, str]:
         if value is None:
@@ -323,27 +332,37 @@ class _SchemaBuilder:
             self.error(path, f"'{name}' is built in and cannot be declared")
         if isinstance(spec, str):
             spec = {"type": spec}
-        spec = self.mapping(spec, path, ("type", "label", "options", "fields", "requires"), f"field '{name}'")
+        spec = self.mapping(spec, path, ("type", "label", "options", "fields", "requires", "min"), f"field '{name}'")
         kind = spec.get("type")
         if kind not in FIELD_TYPES:
             self.error(path + ("type",), f"field '{name}': unknown type {kind!r} (one of {', '.join(sorted(FIELD_TYPES))})")
             kind = "string"
+        ftype = TYPES[kind]
         label = self.text(spec.get("label"), path + ("label",), "a label", name)
         options = self.options(spec.get("options"), path + ("options",), f"field '{name}'")
-        if kind in ("choice", "multichoice") and not options:
+        if ftype.takes_options and not options:
             self.error(path, f"field '{name}' of type {kind} needs options")
-        elif kind not in ("choice", "multichoice") and "options" in spec:
+        elif not ftype.takes_options and "options" in spec:
             self.error(path + ("options",), f"field '{name}' of type {kind} takes no options")
+        minimum = None
+        if "min" in spec:
+            if not ftype.takes_min:
+                self.error(path + ("min",), f"field '{name}' of type {kind} takes no min")
+            else:
+                try:
+                    minimum = FieldSpec(name, kind, label).fieldtype.parse(str(spec["min"]))
+                except InvalidValue:
+                    self.error(path + ("min",), f"field '{name}': min must be a {kind} number, not {spec['min']!r}")
         subfields: dict[str, FieldSpec] = {}
         required: tuple[str, ...] = ()
-        if kind == "objects":
+        if ftype.has_subfields:
             raw = spec.get("fields")
             if not isinstance(raw, dict) or not raw:
-                self.error(path, f"field '{name}' of type objects needs fields")
+                self.error(path, f"field '{name}' of type {kind} needs fields")
             else:
                 for sub, sub_spec in raw.items():
-                    subfields[sub] = self.field(sub, sub_spec, path + ("fields", sub), "objects")
-                    if subfields[sub].type in ("objects", "attachments"):
+                    subfields[sub] = self.field(sub, sub_spec, path + ("fields", sub), kind)
+                    if not subfields[sub].fieldtype.nestable:
                         self.error(path + ("fields", sub), "objects cannot nest lists of objects")
             required = tuple(self.sequence(spec.get("requires"), path + ("requires",), "requires"))
             for index, sub in enumerate(required):
@@ -351,7 +370,7 @@ class _SchemaBuilder:
                     self.error(path + ("requires", index), f"'{sub}' is not a field of '{name}'")
         elif "fields" in spec or "requires" in spec:
             self.error(path, "only a field of type objects has fields and requires")
-        return FieldSpec(name, kind, label, options, subfields, required)
+        return FieldSpec(name, kind, label, options, subfields, required, minimum)
 
     def kind(self, name, tree, fields, stage_ids) -> Kind:
         path = (name,)
@@ -418,7 +437,7 @@ class _SchemaBuilder:
             probability = self.number(item.get("probability"), path + ("probability",), "probability", float, 0.0)
             if not 0.0 <= probability <= 1.0:
                 self.error(path + ("probability",), "probability must be between 0 and 1")
-            rot_days = self.number(item.get("rot_days"), path + ("rot_days",), "rot_days", int, None)
+            rot_days = self.number(item.get("rot_days"), path + ("rot_days",), "rot_days", int, None, minimum=0)
             terminal = item.get("terminal")
             if terminal is not None:
                 if terminal not in ("won", "lost"):
@@ -451,7 +470,7 @@ class _SchemaBuilder:
             message = extra.get("message")
             result.append(Requirement(condition, when, "error", "gate", message, line))
             if "warn_below" in extra:
-                below = self.number(extra["warn_below"], item_path + ("warn_below",), "warn_below", int, 0)
+                below = self.number(extra["warn_below"], item_path + ("warn_below",), "warn_below", int, 0, minimum=0)
                 if not isinstance(condition, (c.MinCount, c.Present)):
                     self.error(item_path + ("warn_below",), "warn_below goes with a list field")
                     continue
@@ -481,9 +500,9 @@ class _SchemaBuilder:
                             self.error(path, f"'{value}' is not an option of field '{name}'")
                 return c.Equals(name, values)
             if "min" in item:
-                if spec is not None and spec.type not in ("multichoice", "objects", "attachments"):
+                if spec is not None and not spec.fieldtype.is_list:
                     self.error(path + ("min",), f"min goes with a list field; '{name}' is {spec.type}")
-                return c.MinCount(name, self.number(item["min"], path + ("min",), "min", int, 1))
+                return c.MinCount(name, self.number(item["min"], path + ("min",), "min", int, 1, minimum=0))
             return c.Present(name)
         if len(item) != 1:
             self.error(path, f"a condition has one key, not {', '.join(item)}")
@@ -503,7 +522,7 @@ class _SchemaBuilder:
                 names = tuple(operand) if isinstance(operand, list) else (operand,)
                 for name in names:
                     spec = self.known_field(name, path + (key, side), kind)
-                    if spec is not None and spec.type not in ("decimal", "integer"):
+                    if spec is not None and not spec.fieldtype.is_number:
                         self.error(path + (key, side), f"compare needs number fields; '{name}' is {spec.type}")
                 operands.append(names)
             return c.Compare(operands[0], op, operands[1])

@@ -19,8 +19,6 @@ import marshal
 import os
 import time
 from collections.abc import Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from .. import __version__
@@ -31,7 +29,7 @@ from .paths import record_files
 from ..model.schema import Schema
 
 CACHE_FILE = ".funnel/records.cache"
-FORMAT = 3
+FORMAT = 4  # 4: plain forms from fieldtypes (a decimal is its positional text)
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 
 
@@ -39,69 +37,12 @@ def schema_key(schema_bytes: bytes) -> str:
     return hashlib.sha256(f"{FORMAT}:{__version__}:".encode() + schema_bytes).hexdigest()
 
 
-# -- plain (marshal-able) forms of typed values, and back -------------------------------------------------------
-
-def to_plain(value):
-    if isinstance(value, Decimal):
-        return ("D", str(value))
-    if isinstance(value, datetime):
-        return ("T", value.isoformat())
-    if isinstance(value, date):
-        return ("d", value.isoformat())
-    if isinstance(value, list):
-        return [to_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: to_plain(item) for key, item in value.items()}
-    return value
-
-
-def from_plain(value):
-    if isinstance(value, tuple):
-        tag, text = value
-        if tag == "D":
-            return Decimal(text)
-        if tag == "T":
-            return datetime.fromisoformat(text)
-        return date.fromisoformat(text)
-    if isinstance(value, list):
-        return [from_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: from_plain(item) for key, item in value.items()}
-    return value
-
-
-def _history_to_plain(history: list[dict]) -> list[tuple]:
-    return [(entry.get("stage"), entry["at"].isoformat() if entry.get("at") is not None else None)
-            for entry in history]
-
-
-def _history_column(values: list) -> list:
-    fromiso = datetime.fromisoformat
-    return [None if row is None else
-            [{"stage": stage, "at": None if at is None else fromiso(at)} for stage, at in row]
-            for row in values]
-
-
-def column_typer(field_type: str):
-    """A fast conversion of a whole column from plain form (None = the record does not hold the field)."""
-    if field_type in ("decimal",):
-        return lambda values: [None if v is None else Decimal(v[1]) for v in values]
-    if field_type == "date":
-        return lambda values: [None if v is None else date.fromisoformat(v[1]) for v in values]
-    if field_type in ("string", "text", "email", "phone", "contact", "choice", "loss_reason", "stage", "integer",
-                      "multichoice"):
-        return lambda values: values
-    if field_type == "history":
-        return _history_column
-    return lambda values: [None if v is None else from_plain(v) for v in values]
-
-
 class ColumnStore:
     """The decoded-on-demand columns of one cache file."""
 
-    def __init__(self, blobs: dict[str, bytes], types: dict[str, str]):
+    def __init__(self, blobs: dict[str, bytes], specs: dict):
         self._blobs = blobs
-        self._types = types
+        self._specs = specs  # name -> FieldSpec: each field's type reads its column back from plain form
         self._columns: dict[str, list] = {}
         self.names = tuple(blobs)
 
@@ -111,7 +52,9 @@ class ColumnStore:
             blob = self._blobs.get(name)
             if blob is None:
                 return None
-            column = column_typer(self._types.get(name, "plain"))(marshal.loads(blob))
+            plains = marshal.loads(blob)
+            spec = self._specs.get(name)
+            column = spec.fieldtype.from_plain_column(plains) if spec is not None else plains
             self._columns[name] = column
         return column
 
@@ -157,7 +100,7 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
     """Every record of the workspace, from the cache where it is fresh, read afresh where it is not; the
     cache is rewritten when anything was read afresh (or a file went away)."""
     key = schema_key(schema_bytes)
-    cached = _read_cache(root, key)
+    cached = _read_cache(root, key, schema)
     entries, written_ns = cached if cached else ({}, 0)
     records: list[Record] = []
     fresh = 0
@@ -175,8 +118,7 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
             record = Record(kind, relative, CachedFields(store, row), unknown or {}, stat_key=stat_key)
         else:
             with open(entry.path, "rb") as handle:
-                record = build_record(schema, kind, relative, handle.read())
-            record.stat_key = stat_key
+                record = build_record(schema, kind, relative, handle.read(), stat_key)
             fresh += cacheable(record)
         records.append(record)
     if fresh or any(path not in seen for path in entries):
@@ -190,7 +132,7 @@ def cacheable(record: Record) -> bool:
     return record.readable and not record.problems and record.stat_key is not None
 
 
-def _read_cache(root: Path, key: str):
+def _read_cache(root: Path, key: str, schema: Schema):
     """{path: (store, row, stat key, unknown keys)} and when the cache was written, or None. The path says
     the kind (contacts/, deals/)."""
     data = private.read(root / CACHE_FILE)
@@ -205,7 +147,7 @@ def _read_cache(root: Path, key: str):
     entries = {}
     for kind, part in header["kinds"].items():
         # one store per kind: a contact field and a deal field may share a name but not a type
-        store = ColumnStore(part["columns"], part["types"])
+        store = ColumnStore(part["columns"], schema.kind(kind).fields)
         entries.update({path: (store, row, tuple(stat), unknown) for row, (path, stat, unknown)
                         in enumerate(zip(part["paths"], part["stats"], part["unknown"]))})
     return entries, header["written_ns"]
@@ -218,17 +160,13 @@ def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) ->
     for kind_name, kind in (("contact", schema.contacts), ("deal", schema.deals)):
         keep = [record for record in records if record.kind == kind_name and cacheable(record)]
         types = {name: spec.type for name, spec in kind.fields.items()}
+        plain_forms = {name: spec.fieldtype.to_plain for name, spec in kind.fields.items()}
         columns: dict[str, list] = {name: [] for name in types}
         for record in keep:
             fields = record.fields
             for name, column in columns.items():
                 value = fields.get(name)
-                if value is None or isinstance(value, str):
-                    column.append(value)
-                elif types[name] == "history":
-                    column.append(_history_to_plain(value))
-                else:
-                    column.append(to_plain(value))
+                column.append(value if value is None or isinstance(value, str) else plain_forms[name](value))
         kinds[kind_name] = {
             "paths": [record.path for record in keep],
             "stats": [list(record.stat_key) for record in keep],

@@ -18,11 +18,11 @@ still to fill in. A closed deal has nothing left to fill in, so its card shows o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 from ..model import aging
+from ..model.fieldtypes import labelled
 from ..output import days_text, display_width, format_amount, format_table, pad
 from ..model.records import Record, Workspace
 from ..model.schema import CardEntry, FieldSpec, Schema
@@ -103,17 +103,6 @@ def card_fields(record: Record, schema: Schema, show_all: bool = False) -> list[
 
 # -- the card as text ----------------------------------------------------------------------------------------
 
-def labelled(label: str | None, value: str) -> str:
-    """An option or stage as a person reads it: its label, with the id beside it when the label is not just
-    the id spelled out (so `Website`, `Lost`, but `Banned at the finance/legal check (finance_ban)`) — the id
-    is what `--where` and `funnel set` take."""
-    if not label or label == value:
-        return value
-    if label.casefold().replace(" ", "_").replace("-", "_") == value.replace("-", "_"):
-        return label
-    return f"{label} ({value})"
-
-
 def option_text(spec: FieldSpec, value: str) -> str:
     return labelled(spec.options.get(value), value)
 
@@ -131,52 +120,39 @@ def contact_summary(contact: Record | None) -> str:
     return ", ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
 
 
-def value_lines(spec: FieldSpec, value: Any, workspace: Workspace, today: date | None = None) -> list[str]:
-    """A field's value as one or more lines of text."""
+class WorkspaceCardView:
+    """How a stage and a contact read on a card of this workspace (what a field type asks of a card)."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+
+    def stage_text(self, stage_id: str) -> str:
+        return stage_text(self.workspace.schema, stage_id)
+
+    def contact_text(self, contact_id: str) -> str:
+        contact = self.workspace.contact(contact_id)
+        if contact is None:
+            return f"{contact_id} (no such contact)"
+        summary = contact_summary(contact)
+        return f"{contact_id} — {summary}" if summary else contact_id
+
+
+def value_lines(spec: FieldSpec, value: Any, workspace: Workspace) -> list[str]:
+    """A field's value as one or more lines of text (its type says how)."""
     if value is None or value == [] or value == "":
         return [EMPTY]
-    kind = spec.type
-    if kind in ("choice", "loss_reason"):
-        return [option_text(spec, value)]
-    if kind == "stage":
-        return [stage_text(workspace.schema, value)]
-    if kind == "multichoice":
-        return [", ".join(option_text(spec, item) for item in value)]
-    if kind == "decimal":
-        return [format_amount(value)]
-    if kind == "date":
-        text = value.isoformat()
-        if spec.name == "next_action_due" and today is not None and value < today:
-            text += f" (overdue by {days_text((today - value).days)})"
-        return [text]
-    if kind == "contact":
-        contact = workspace.contact(value)
-        if contact is None:
-            return [f"{value} (no such contact)"]
-        summary = contact_summary(contact)
-        return [f"{value} — {summary}" if summary else value]
-    if kind == "objects":
-        return [f"{index}. " + " · ".join(scalar_text(spec.subfields[key], item[key]) for key in spec.subfields
-                                           if item.get(key) not in (None, ""))
-                for index, item in enumerate(value, 1)]
-    if kind == "attachments":
-        return [item.get("path", "") for item in value]
-    if kind == "history":
-        return [f"{entry['at'].isoformat(sep=' ', timespec='minutes') if entry.get('at') else '?'}  "
-                f"{stage_text(workspace.schema, entry.get('stage') or '?')}" for entry in value]
-    if isinstance(value, str):
-        return value.rstrip("\n").splitlines() or [EMPTY]
-    return [str(value)]
+    return spec.fieldtype.lines(value, WorkspaceCardView(workspace)) or [EMPTY]
 
 
-def scalar_text(spec: FieldSpec, value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format_amount(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if spec.options and isinstance(value, str):
-        return option_text(spec, value)
-    return str(value)
+def field_lines(record: Record, spec: FieldSpec, value: Any, workspace: Workspace, today: date) -> list[str]:
+    """A card's lines for one field; the next action's date says when it is overdue (aging's one rule: never on
+    a closed deal)."""
+    lines = value_lines(spec, value, workspace)
+    if spec.name == aging.NEXT_ACTION_DUE and record.kind == "deal":
+        overdue = aging.overdue_days(record, workspace.schema, today)
+        if overdue is not None:
+            lines[0] += f" (overdue by {days_text(overdue)})"
+    return lines
 
 
 def card_lines(record: Record, workspace: Workspace, today: date, show_all: bool = False,
@@ -188,7 +164,8 @@ def card_lines(record: Record, workspace: Workspace, today: date, show_all: bool
     if record.kind == "deal":
         labelled.append(("Stage", [deal_stage_text(record, schema, today)]))
     for shown in card_fields(record, schema, show_all):
-        labelled.append((shown.spec.label or shown.spec.name, value_lines(shown.spec, shown.value, workspace, today)))
+        labelled.append((shown.spec.label or shown.spec.name,
+                         field_lines(record, shown.spec, shown.value, workspace, today)))
     if show_all:
         for key, value in record.unknown.items():
             labelled.append((f"{key} (not in schema)", [str(value)]))

@@ -18,32 +18,28 @@ A record whose field is empty satisfies only `FIELD=` and `FIELD!=VALUE`.
 from __future__ import annotations
 
 import difflib
-import operator
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-from ..errors import FunnelError
+from ..errors import FunnelError, UsageError
 from ..model import aging
 from ..model.conditions import is_blank
+from ..model.fieldtypes import IntegerType, InvalidValue, StringType
 from ..model.records import Record, Workspace
 from ..model.schema import FieldSpec, Schema
-from ..model.values import ValueError_, parse_value
+from ..model.values import parse_value
 
-COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-           ">": operator.gt, ">=": operator.ge}
 CONDITION = re.compile(r"\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)\s*(<=|>=|!=|==|=|<|>)(.*)\Z", re.DOTALL)
-CHOICE_TYPES = ("choice", "stage", "loss_reason")
-LIST_TYPES = ("objects", "attachments", "history")
 
 
 class QueryError(FunnelError, ValueError):
     """A condition or a column the view cannot use; one line for the person."""
 
 
-class SyntaxError_(QueryError):
-    """A condition that is not FIELD OP VALUE at all (a usage error)."""
+class WhereSyntaxError(QueryError, UsageError):
+    """A condition that is not FIELD OP VALUE at all (a usage error, exit 2)."""
 
 
 class ViewContext:
@@ -95,12 +91,12 @@ def client_name(record: Record, context: ViewContext) -> str | None:
 
 COMPUTED = {
     "deal": {
-        "client": (FieldSpec("client", "string", "Client"), client_name),
-        "days_in_stage": (FieldSpec("days_in_stage", "integer", "Days"),
+        "client": (FieldSpec("client", StringType.name, "Client"), client_name),
+        "days_in_stage": (FieldSpec("days_in_stage", IntegerType.name, "Days"),
                           lambda record, context: aging.days_in_stage(record, context.today)),
-        "stale_days": (FieldSpec("stale_days", "integer", "Stale by"),
+        "stale_days": (FieldSpec("stale_days", IntegerType.name, "Stale by"),
                        lambda record, context: aging.stale_days(record, context.schema, context.today)),
-        "overdue_days": (FieldSpec("overdue_days", "integer", "Overdue by"),
+        "overdue_days": (FieldSpec("overdue_days", IntegerType.name, "Overdue by"),
                          lambda record, context: aging.overdue_days(record, context.schema, context.today)),
     },
     "contact": {},
@@ -152,27 +148,16 @@ class Where:
         spec = self.column.spec
         if self.value is None:
             return is_blank(actual) if self.op == "=" else not is_blank(actual)
-        if spec.type == "multichoice":
-            contains = isinstance(actual, list) and all(item in actual for item in self.value)
-            return contains if self.op == "=" else not contains
         if is_blank(actual):
             return self.op == "!="
-        if spec.type in CHOICE_TYPES and self.op not in ("=", "!="):
-            order = list(spec.options)
-            if actual not in spec.options:
-                return False
-            return COMPARE[self.op](order.index(actual), order.index(self.value))
-        try:
-            return COMPARE[self.op](actual, self.value)
-        except TypeError:  # a value typed differently from the field (an invalid record): no match
-            return self.op == "!="
+        return spec.fieldtype.matches(actual, self.op, self.value)
 
 
 def parse_where(text: str, schema: Schema, kind: str) -> Where:
     """One `--where` condition, typed by its field; QueryError (naming the field) when it cannot hold."""
     match = CONDITION.match(text)
     if match is None:
-        raise SyntaxError_(f"--where '{text}': expected FIELD OP VALUE with OP one of = != < <= > >= "
+        raise WhereSyntaxError(f"--where '{text}': expected FIELD OP VALUE with OP one of = != < <= > >= "
                            "(e.g. stage>=contract)")
     name, op, raw = match.group(1), match.group(2), match.group(3).strip()
     op = "=" if op == "==" else op
@@ -182,15 +167,12 @@ def parse_where(text: str, schema: Schema, kind: str) -> Where:
         if op not in ("=", "!="):
             raise QueryError(f"--where '{text}': an empty value goes only with = (is empty) or != (is not empty)")
         return Where(text, target, op, None)
-    if spec.type in LIST_TYPES:
-        raise QueryError(f"--where '{text}': {name} is a list; only {name}= (empty) and {name}!= (not empty) "
-                         "work on it")
-    if spec.type == "multichoice" and op not in ("=", "!="):
-        raise QueryError(f"--where '{text}': {name} holds several options; use = (contains) or != (does not "
-                         "contain)")
+    refusal = spec.fieldtype.where_refusal(op, name)
+    if refusal is not None:
+        raise QueryError(f"--where '{text}': {refusal}")
     try:
         value = parse_value(spec, raw)
-    except ValueError_ as exc:
+    except InvalidValue as exc:
         raise QueryError(f"--where '{text}': {exc}") from None
     return Where(text, target, op, value)
 

@@ -63,8 +63,6 @@ FINAL_PAID = "postpayment_paid_on"
 
 DAY = 86400  # seconds
 
-# the field types `--by` can split on: a value is one of a few options, or a short plain string
-SPLIT_TYPES = ("string", "choice", "multichoice", "stage", "loss_reason", "contact")
 UNSPECIFIED = "(none)"  # the bucket for a lost deal without a (valid) reason or stage; never an option id
 
 
@@ -543,7 +541,8 @@ def split_column(schema: Schema, name: str):
         target = column(schema, "deal", name)
     except QueryError as exc:
         raise ReportError(f"--by: {exc}") from None
-    if target.spec.type not in SPLIT_TYPES or name in ("id", "history"):
+    # a field type says whether it splits (one of a few options, or a short plain string)
+    if not target.spec.fieldtype.splits or name in ("id", "history"):
         raise ReportError(f"--by: cannot split by '{name}' ({target.spec.type}); choose a choice or plain "
                           f"string field, e.g. owner, categories, contact.source")
     return target
