@@ -1,22 +1,24 @@
 """Measure funnel against the naive floor: parsing every record file with python-frontmatter.
 
-    python benchmarks/bench.py [--deals 10000] [--contacts 3000] [--repeat 3] [--scale]
+    python benchmarks/bench.py [--deals 10000] [--contacts N] [--repeat 5] [--shape rich|plain|both]
+    python benchmarks/bench.py --deals 100000 --repeat 3 --shape plain      # the slower, separate run
 
-Generates a workspace in a temporary directory (no attachments, as the speed bar says), then runs each
-command as a fresh subprocess --repeat times and keeps the best time:
-  naive                 a python process that frontmatter.load()s every contacts/*.md and deals/*.md
-  check (cold)          `funnel check`, with .funnel/ deleted before every run          target <= 1.3 x naive
-  board, list, report   on the unchanged workspace, after one untimed warm-up run        target <= 0.15 x naive
-A command that does not exist yet (usage error, exit 2) is skipped with a note. `--scale` repeats the run at
-2,500, 5,000 and 10,000 deals and prints the cost per 1,000 records, so growth can be seen to be linear.
-Timings are printed, never asserted: they belong to this script, not to the test suite.
+Generates a workspace in a temporary directory (no attachments) in one or both shapes — `rich`
+(generate_workspace.py: every stage, proposals, long texts) and `plain` (plain_workspace.py, written
+independently: few fields, which flatters nothing) — then runs each command below as a fresh subprocess
+--repeat times and prints the median, its ratio to the naive script's median beside the target, and the
+command's peak memory (the child's maximum resident set, from wait4). Each write command runs once untimed
+first and then back to back, as a person would type them: a write that leaves the cache stale pays for it in
+the next one. Timings are printed, never asserted: they belong to this script, not to the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate_workspace import generate  # noqa: E402
+from plain_workspace import generate_plain  # noqa: E402
 
 NAIVE = """
 import pathlib, sys
@@ -39,94 +42,146 @@ for kind in ("contacts", "deals"):
         frontmatter.load(path)
 """
 
-# (label, funnel arguments, cold, target ratio to naive)
-COMMANDS = [
-    ("funnel check (cold)", ["check"], True, 1.3),
-    ("funnel board", ["board"], False, 0.15),
-    ("funnel list deals", ["list", "deals"], False, 0.15),
-    ("funnel report funnel", ["report", "funnel"], False, 0.15),
-]
+SHOW_LIMIT_100K = 0.5  # seconds: show, set and move at 100,000 deals
+MEMORY_LIMIT_MB = 300  # every command at 100,000 deals
+
+
+@dataclass
+class Command:
+    label: str
+    args: list[str]
+    target: float | None  # ratio to naive
+    setup: str = "warm"  # warm: one untimed run first; cold: no cache before each run; touch: one file changed
+    absolute: float | None = None  # seconds, checked at 100,000 deals
+
+
+def commands(deal_id: str, contact_id: str, moving_id: str) -> list[Command]:
+    return [
+        Command("check (cold)", ["check"], 0.80, setup="cold"),
+        Command("board", ["board"], 0.10),
+        *[Command(f"report {name}", ["report", name], 0.10)
+          for name in ("funnel", "losses", "velocity", "forecast", "payments")],
+        Command("list deals", ["list", "deals"], 0.10),
+        Command("list deals csv", ["list", "deals", "--format", "csv"], 0.10),
+        Command("list deals json", ["list", "deals", "--format", "json"], 0.15),
+        Command("board, one file changed", ["board"], 0.12, setup="touch"),
+        Command("show ID", ["show", deal_id], 0.05, absolute=SHOW_LIMIT_100K),
+        Command("set ID", ["set", deal_id, "next_action=Позвонить {n}"], 0.10, absolute=SHOW_LIMIT_100K),
+        Command("move ID", ["move", moving_id, "{stage}"], 0.10, absolute=SHOW_LIMIT_100K),
+        Command("deal add", ["deal", "add", "--contact", contact_id, "--set", "title=Новая сделка {n}",
+                             "--set", "owner=ivanov"], 0.10),
+    ]
 
 
 @dataclass
 class Timing:
     label: str
-    runs: list[float] = field(default_factory=list)
     target: float | None = None
+    absolute: float | None = None
+    runs: list[float] = field(default_factory=list)
+    peaks_kb: list[int] = field(default_factory=list)
     exit_code: int = 0
     note: str = ""
 
     @property
-    def best(self) -> float:
-        return min(self.runs)
+    def median(self) -> float:
+        return statistics.median(self.runs)
 
 
-def subprocess_env() -> dict[str, str]:
+def subprocess_env(cache_home: Path) -> dict[str, str]:
     env = dict(os.environ)
     # the repository's funnel package, whether or not it is installed
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    env.setdefault("FUNNEL_TODAY", "2026-11-27")
+    env["FUNNEL_TODAY"] = "2026-11-27"
+    env["XDG_CACHE_HOME"] = str(cache_home)  # funnel's own directory outside git; emptied for cold runs
+    env["COLUMNS"] = "120"
     return env
 
 
-def funnel_launcher(env: dict[str, str]) -> list[str] | None:
-    """`python -m funnel` if it runs, else the `funnel` console script, else None."""
-    probe = subprocess.run([sys.executable, "-m", "funnel", "--help"], env=env, capture_output=True, text=True)
-    if probe.returncode == 0:
-        return [sys.executable, "-m", "funnel"]
-    script = shutil.which("funnel")
-    if script and subprocess.run([script, "--help"], env=env, capture_output=True).returncode == 0:
-        return [script]
-    return None
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
+    """(seconds, exit code, peak resident KB, stderr) of one subprocess."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return seconds, process.returncode, usage.ru_maxrss, err.read().decode("utf-8", "replace")
 
 
-def timed_run(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    return time.perf_counter() - start, done.returncode, done.stderr
+def clear_caches(root: Path, cache_home: Path) -> None:
+    shutil.rmtree(root / ".funnel", ignore_errors=True)  # where funnel kept its caches before issue 10
+    shutil.rmtree(cache_home, ignore_errors=True)
+    cache_home.mkdir()
 
 
-def usage_error(code: int, stderr: str) -> bool:
-    return code == 2 or "No such command" in stderr
+def pick_ids(root: Path) -> tuple[str, str, str]:
+    """A deal to show and set, a contact for deal add, and a deal in `needs` to move to approval and back."""
+    deals = sorted((root / "deals").glob("*.md"))
+    moving = next(path.stem for path in deals if "\nstage: needs\n" in path.read_text("utf-8"))
+    shown = deals[len(deals) // 2].stem
+    contact = sorted((root / "contacts").glob("*.md"))[0].stem
+    return shown, contact, moving
 
 
-def measure(root: Path, repeat: int) -> tuple[list[Timing], int]:
-    env = subprocess_env()
-    files = sum(1 for kind in ("contacts", "deals") for _ in (root / kind).glob("*.md"))
-    naive = Timing("naive frontmatter.load", target=None)
+def measure(root: Path, repeat: int, cache_home: Path) -> list[Timing]:
+    env = subprocess_env(cache_home)
+    launcher = [sys.executable, "-m", "funnel"]
+    naive = Timing("naive frontmatter.load")
     for _ in range(repeat):
-        seconds, code, stderr = timed_run([sys.executable, "-c", NAIVE, str(root)], env)
+        seconds, code, peak, stderr = run([sys.executable, "-c", NAIVE, str(root)], env)
         if code:
             raise SystemExit(f"the naive script failed:\n{stderr}")
         naive.runs.append(seconds)
+        naive.peaks_kb.append(peak)
     timings = [naive]
-    launcher = funnel_launcher(env)
-    for label, args, cold, target in COMMANDS:
-        timing = Timing(label, target=target)
+    deal_id, contact_id, moving_id = pick_ids(root)
+    touched = root / "deals" / f"{deal_id}.md"
+    counter = 0
+    for command in commands(deal_id, contact_id, moving_id):
+        timing = Timing(command.label, command.target, command.absolute)
         timings.append(timing)
-        if launcher is None:
-            timing.note = "skipped: neither `python -m funnel` nor a `funnel` script runs"
-            continue
-        argv = launcher + args + ["--root", str(root)]
-        if not cold:  # warm the cache, untimed
-            _, code, stderr = timed_run(argv, env)
-            if usage_error(code, stderr):
-                timing.note = f"skipped: usage error (exit {code}): {last_line(stderr)}"
+        stage = "approval"
+
+        def argv() -> list[str]:
+            return launcher + [arg.format(n=counter, stage=stage) for arg in command.args] + ["--root", str(root)]
+
+        if command.setup != "cold":
+            _, code, _, stderr = run(argv(), env)
+            if code == 2:
+                timing.note = f"skipped: usage error: {last_line(stderr)}"
                 continue
+            stage = "needs"
         for _ in range(repeat):
-            if cold:
-                shutil.rmtree(root / ".funnel", ignore_errors=True)
-            seconds, code, stderr = timed_run(argv, env)
-            if usage_error(code, stderr):
-                timing.note = f"skipped: usage error (exit {code}): {last_line(stderr)}"
-                break
+            counter += 1
+            if command.setup == "cold":
+                clear_caches(root, cache_home)
+            elif command.setup == "touch":
+                with open(touched, "ab") as handle:  # one more line in the notes: a real edit
+                    handle.write(f"Заметка {counter}\n".encode())
+            seconds, code, peak, stderr = run(argv(), env)
+            stage = "approval" if stage == "needs" else "needs"
             timing.runs.append(seconds)
+            timing.peaks_kb.append(peak)
             timing.exit_code = code
-        if timing.runs and timing.exit_code not in (0, 1):
-            timing.note = f"exit {timing.exit_code}: {last_line(stderr)}"
-        elif timing.runs and timing.exit_code == 1:
-            timing.note = "problems reported: the generated workspace should be valid"
-    return timings, files
+            if code not in (0, 1):
+                timing.note = f"exit {code}: {last_line(stderr)}"
+            elif code == 1 and not timing.note:
+                timing.note = f"exit 1: {last_line(stderr)}"
+    return timings
+
+
+def help_imports(cache_home: Path) -> str:
+    """Which funnel modules `funnel --help` imports (python -X importtime)."""
+    env = subprocess_env(cache_home)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "funnel", "--help"], env=env,
+                          capture_output=True, text=True)
+    modules = sorted({match.group(1) for match in re.finditer(r"\|\s+(funnel[\w.]*)\s*$", done.stderr, re.M)})
+    outside = [name for name in modules if not (name in ("funnel", "funnel.__main__", "funnel.errors")
+                                                 or name.startswith("funnel.cli"))]
+    return (f"funnel --help imports {len(modules)} funnel modules"
+            + (f"; beyond the CLI: {', '.join(outside)}" if outside else ": the CLI only"))
 
 
 def last_line(text: str) -> str:
@@ -134,66 +189,71 @@ def last_line(text: str) -> str:
     return lines[-1][:100] if lines else ""
 
 
-def print_table(timings: list[Timing], files: int) -> None:
-    naive = timings[0].best
-    print(f"{'command':<24} {'best s':>8} {'ratio':>7} {'target':>7} {'meets':>6} {'s/1000':>8} {'exit':>4}  runs")
+def print_table(timings: list[Timing], files: int, deals: int) -> None:
+    naive = timings[0].median
+    big = deals >= 100000
+    print(f"{'command':<26} {'median s':>9} {'ratio':>7} {'target':>7} {'meets':>5} {'peak MB':>8}  runs")
     for timing in timings:
         if not timing.runs:
-            print(f"{timing.label:<24} {'-':>8} {'-':>7} {fmt_target(timing):>7} {'-':>6} {'-':>8} {'-':>4}  "
+            print(f"{timing.label:<26} {'-':>9} {'-':>7} {fmt_target(timing.target):>7} {'-':>5} {'-':>8}  "
                   f"{timing.note}")
             continue
-        ratio = timing.best / naive
-        meets = "-" if timing.target is None else ("yes" if ratio <= timing.target else "NO")
+        ratio = timing.median / naive
+        peak_mb = max(timing.peaks_kb) / 1024
+        verdicts = []
+        if timing.target is not None:
+            verdicts.append(ratio <= timing.target)
+        if big and timing is not timings[0]:
+            verdicts.append(peak_mb <= MEMORY_LIMIT_MB)
+            if timing.absolute is not None:
+                verdicts.append(timing.median <= timing.absolute)
+        meets = "-" if not verdicts else ("yes" if all(verdicts) else "NO")
         runs = " ".join(f"{run:.3f}" for run in timing.runs)
         note = f"  ({timing.note})" if timing.note else ""
-        print(f"{timing.label:<24} {timing.best:>8.3f} {ratio:>7.3f} {fmt_target(timing):>7} {meets:>6} "
-              f"{timing.best / files * 1000:>8.4f} {timing.exit_code:>4}  {runs}{note}")
+        print(f"{timing.label:<26} {timing.median:>9.3f} {ratio:>7.3f} {fmt_target(timing.target):>7} "
+              f"{meets:>5} {peak_mb:>8.0f}  {runs}{note}")
+    if big:
+        print(f"(at {deals} deals 'meets' also asks peak <= {MEMORY_LIMIT_MB} MB, and show/set/move <= "
+              f"{SHOW_LIMIT_100K} s)")
 
 
-def fmt_target(timing: Timing) -> str:
-    return "-" if timing.target is None else f"<={timing.target}"
+def fmt_target(target: float | None) -> str:
+    return "-" if target is None else f"<={target:g}"
 
 
-def run_once(deals: int, contacts: int | None, repeat: int, seed: int) -> tuple[list[Timing], int]:
+def run_shape(shape: str, deals: int, contacts: int | None, repeat: int, seed: int) -> None:
     with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:
         root = Path(tmp) / "ws"
+        cache_home = Path(tmp) / "cache-home"
+        cache_home.mkdir()
         start = time.perf_counter()
-        generate(root, deals, contacts, seed=seed, attachments=False)
+        if shape == "rich":
+            generate(root, deals, contacts, seed=seed, attachments=False)
+        else:
+            generate_plain(root, deals, contacts, seed=seed)
         generated = time.perf_counter() - start
-        timings, files = measure(root, repeat)
-    print(f"\nworkspace: {deals} deals + {files - deals} contacts = {files} files "
-          f"(generated in {generated:.2f} s), best of {repeat}")
-    print_table(timings, files)
-    return timings, files
+        files = sum(1 for kind in ("contacts", "deals") for _ in (root / kind).glob("*.md"))
+        timings = measure(root, repeat, cache_home)
+        print(f"\n{shape} workspace: {deals} deals + {files - deals} contacts = {files} files "
+              f"(generated in {generated:.1f} s), median of {repeat}")
+        print_table(timings, files, deals)
+        print(help_imports(cache_home))
+        sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="example: python benchmarks/bench.py --deals 10000 --repeat 3")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deals", type=int, default=10000)
     parser.add_argument("--contacts", type=int, default=None, help="default: 30%% of deals")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per command; the best is kept")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per command; the median is kept")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scale", action="store_true", help="also run at 2,500 and 5,000 deals (and --deals)")
+    parser.add_argument("--shape", choices=("rich", "plain", "both"), default="both")
     args = parser.parse_args(argv)
-    if args.deals < 1 or args.repeat < 1:
-        parser.error("--deals and --repeat must be at least 1")
+    if args.deals < 10 or args.repeat < 1:
+        parser.error("--deals must be at least 10 and --repeat at least 1")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, funnel from {REPO}")
-    sizes = sorted({2500, 5000, args.deals}) if args.scale else [args.deals]
-    results = []
-    for deals in sizes:
-        contacts = args.contacts if (args.contacts is not None and deals == args.deals) else None
-        results.append(run_once(deals, contacts, args.repeat, args.seed))
-    if args.scale:
-        print("\nseconds per 1,000 records (flat across sizes = linear growth)")
-        labels = [t.label for t in results[0][0]]
-        print(f"{'command':<24} " + " ".join(f"{files:>9}" for _, files in results))
-        for i, label in enumerate(labels):
-            cells = []
-            for timings, files in results:
-                timing = timings[i]
-                cells.append(f"{timing.best / files * 1000:>9.4f}" if timing.runs else f"{'-':>9}")
-            print(f"{label:<24} " + " ".join(cells))
+    for shape in (("rich", "plain") if args.shape == "both" else (args.shape,)):
+        run_shape(shape, args.deals, args.contacts, args.repeat, args.seed)
     return 0
 
 

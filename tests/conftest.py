@@ -69,6 +69,15 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
                             newline="")
 
 
+@pytest.fixture(autouse=True)
+def own_cache_home(tmp_path_factory, monkeypatch):
+    """funnel's own directory outside git is the user's cache directory: a fresh one per test (subprocesses
+    inherit it), never the real ~/.cache."""
+    home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def workspace(tmp_path):
     """A function making a workspace with the reference schema (or another) and the given files."""

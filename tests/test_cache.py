@@ -1,12 +1,21 @@
-"""The record cache is never stale: changed, added and removed files are always seen."""
+"""The record cache: never stale (changed, added, removed files; a git checkout; a new schema or version), never
+where a clone can reach it, never fooled into writing through a link, running code or hanging."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
+import sqlite3
+import subprocess
+import sys
 import time
 
+import pytest
+
 from conftest import CONTACT, full_deal
-from funnel.store.cache import CACHE_FILE, CachedFields
+from funnel.store.cache import DB_FILE, CachedFields, HashCache
+from funnel.store.owndir import own_directory
 from funnel.store.workspace import load_workspace
 
 
@@ -16,23 +25,39 @@ def age(path, seconds=10):
     os.utime(path, (moment, moment))
 
 
+def age_all(root):
+    for directory in ("contacts", "deals"):
+        for path in (root / directory).glob("*.md"):
+            age(path)
+
+
 def cached(root):
     return load_workspace(root, cached=True)
 
 
-def test_cached_records_equal_fresh_ones(workspace):
+def db_path(root):
+    return own_directory(root) / DB_FILE
+
+
+def git(root, *args):
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True,
+                          env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}).stdout
+
+
+def test_cached_records_equal_fresh_ones_and_live_outside_the_working_tree(workspace):
     root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "won")})
-    for path in (root / "contacts").iterdir():
-        age(path)
-    for path in (root / "deals").glob("*.md"):
-        age(path)
+    age_all(root)
     first = cached(root)
-    assert (root / CACHE_FILE).exists()
+    assert db_path(root).is_file()
+    assert not (root / ".funnel").exists()
+    assert not str(db_path(root)).startswith(str(root))
     second = cached(root)
     assert all(isinstance(record.fields, CachedFields) for record in second.records)
     fresh = load_workspace(root)
     for from_cache, from_file in zip(second.records, fresh.records):
         assert dict(from_cache.fields) == from_file.fields
+        assert from_cache.unknown == from_file.unknown
         assert from_cache.path == from_file.path and from_cache.kind == from_file.kind
     assert [dict(r.fields) for r in first.records] == [r.fields for r in fresh.records]
 
@@ -40,8 +65,7 @@ def test_cached_records_equal_fresh_ones(workspace):
 def test_changed_added_and_removed_files_are_seen(workspace):
     root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "lead")})
     deal = root / "deals/d-aaaa0001.md"
-    age(deal)
-    age(root / "contacts/c-ivanov01.md")
+    age_all(root)
     assert cached(root).records[1].fields["owner"] == "ivanov"
     # same size, same mtime second: only the racy-window rule or the ctime can tell
     deal.write_text(deal.read_text(encoding="utf-8").replace("owner: ivanov", "owner: petrov"), encoding="utf-8")
@@ -62,67 +86,205 @@ def test_a_file_changed_within_the_racy_window_is_read_again(workspace):
     assert cached(root).records[0].fields["name"].startswith("Сидоров")
 
 
+def test_a_racy_file_costs_itself_only_not_the_whole_cache(workspace):
+    files = {f"deals/d-aaaa{n:04d}.md": full_deal(f"d-aaaa{n:04d}", "lead") for n in range(5)}
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, **files})
+    age_all(root)
+    cached(root)
+    assert all(isinstance(r.fields, CachedFields) for r in cached(root).records)
+    edited = root / "deals/d-aaaa0002.md"
+    edited.write_text(full_deal("d-aaaa0002", "lead").replace("owner: ivanov", "owner: sidorov"), encoding="utf-8")
+    first = cached(root)  # reads the edited file; its row is racy now
+    second = cached(root)  # re-checks that one file by content; the rest still from the snapshot
+    for records in (first, second):
+        by_path = {r.path: r for r in records.records}
+        assert by_path["deals/d-aaaa0002.md"].fields["owner"] == "sidorov"
+        assert all(isinstance(r.fields, CachedFields) for path, r in by_path.items() if path != str(
+            edited.relative_to(root)))
+    with sqlite3.connect(db_path(root)) as db:
+        snapped = dict(db.execute("SELECT path, snap FROM files"))
+    assert snapped["deals/d-aaaa0002.md"] is None  # outside the snapshot, read as its own row
+    assert sum(value is not None for value in snapped.values()) == 5  # nothing rebuilt for one edit
+
+
 def test_invalid_files_are_never_cached_and_a_schema_change_invalidates(workspace):
     root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-bad00001.md": "---\nid: [\n---\n"})
-    for path in list((root / "contacts").iterdir()) + list((root / "deals").iterdir()):
-        age(path)
+    age_all(root)
     cached(root)
     again = cached(root)
     assert isinstance(again.records[0].fields, CachedFields)
     assert not isinstance(again.records[1].fields, CachedFields)
     assert again.records[1].problems[0].code == "yaml-syntax"
+    with sqlite3.connect(db_path(root)) as db:
+        assert [row[0] for row in db.execute("SELECT path FROM files")] == ["contacts/c-ivanov01.md"]
     schema = root / "schema.yaml"
     schema.write_text(schema.read_text(encoding="utf-8").replace("label: Full name", "label: ФИО"), encoding="utf-8")
     after = cached(root)
     assert not isinstance(after.records[0].fields, CachedFields)
 
 
-def test_a_corrupt_cache_is_ignored(workspace):
-    root = workspace({"contacts/c-ivanov01.md": CONTACT})
-    (root / ".funnel").mkdir()
-    (root / CACHE_FILE).write_bytes(b"\x00garbage")
-    assert cached(root).records[0].id == "c-ivanov01"
-
-
-def test_a_cache_written_by_someone_else_is_never_decoded(workspace):
-    """A repository could ship a crafted .funnel/: only files carrying this user's token are read back."""
-    from funnel.store import private
+def test_a_new_funnel_version_invalidates(workspace, monkeypatch):
+    import funnel.store.cache as cache
 
     root = workspace({"contacts/c-ivanov01.md": CONTACT})
-    age(root / "contacts/c-ivanov01.md")
+    age_all(root)
     cached(root)
     assert isinstance(cached(root).records[0].fields, CachedFields)
-    data = (root / CACHE_FILE).read_bytes()
-    assert data.startswith(private.token())
-    (root / CACHE_FILE).write_bytes(b"x" * private.TOKEN_BYTES + data[private.TOKEN_BYTES:])
+    monkeypatch.setattr(cache, "__version__", "99.0")
     assert not isinstance(cached(root).records[0].fields, CachedFields)
 
 
-def test_a_field_name_shared_by_contacts_and_deals_keeps_each_type(workspace):
-    from decimal import Decimal
+def test_a_git_checkout_is_seen_and_git_status_shows_nothing_funnel_made(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "lead")})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "one")
+    deal = root / "deals/d-aaaa0001.md"
+    deal.write_text(deal.read_text(encoding="utf-8").replace("owner: ivanov", "owner: petrov"), encoding="utf-8")
+    git(root, "commit", "-qam", "two")
+    age_all(root)
+    monkeypatch.chdir(root)
+    assert "petrov" in run("show", "d-aaaa0001").stdout
+    assert own_directory(root).parent.parent == root / ".git"
+    assert db_path(root).is_file()
+    git(root, "checkout", "-q", "HEAD~1")  # same size, maybe the same second
+    assert cached(root).records[1].fields["owner"] == "ivanov"
+    for args in (("board",), ("list", "deals"), ("report", "funnel"), ("check",),
+                 ("set", "d-aaaa0001", "next_action=Позвонить"), ("show", "d-aaaa0001")):
+        assert run(*args).exit_code in (0, 1), args
+    assert git(root, "status", "--porcelain", "--ignored") == " M deals/d-aaaa0001.md\n"
 
-    from conftest import REFERENCE_SCHEMA
 
-    schema = REFERENCE_SCHEMA.read_text(encoding="utf-8").replace(
-        "    notes: {type: text, label: Notes}\n", "    notes: {type: text, label: Notes}\n    amount: {type: integer}\n")
-    root = workspace({"contacts/c-ivanov01.md": CONTACT + "", "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "won")},
-                     schema=schema)
-    (root / "contacts/c-ivanov01.md").write_text(CONTACT.replace("---\n", "amount: 3\n---\n", 2).replace(
-        "amount: 3\n---\nid", "---\nid"), encoding="utf-8")
-    for path in list((root / "contacts").iterdir()) + list((root / "deals").glob("*.md")):
-        age(path)
+def test_writes_update_their_own_row(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "lead")})
+    age_all(root)
+    monkeypatch.chdir(root)
     cached(root)
-    again = cached(root)
-    assert isinstance(again.records[1].fields, CachedFields)
-    assert again.records[1].fields["amount"] == Decimal("1250000")
-    assert again.records[0].fields["amount"] == 3
+    assert run("set", "d-aaaa0001", "next_action=Позвонить").exit_code == 0
+    data = (root / "deals/d-aaaa0001.md").read_bytes()
+    with sqlite3.connect(db_path(root)) as db:
+        blob, row = db.execute("SELECT blob, data FROM files WHERE path = 'deals/d-aaaa0001.md'").fetchone()
+    assert blob == hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # git hash-object
+    assert "Позвонить" in row
+    assert run("show", "d-aaaa0001").stdout.count("Позвонить") == 1
 
+
+def test_a_damaged_cache_is_rebuilt(workspace):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    age_all(root)
+    cached(root)
+    db_path(root).write_bytes(b"\x00garbage" * 100)
+    assert cached(root).records[0].id == "c-ivanov01"
+    assert isinstance(cached(root).records[0].fields, CachedFields)
+
+
+# -- a hostile clone ---------------------------------------------------------------------------------------------
+
+PAYLOAD_MARK = "pwned-by-pickle"
+
+
+class _Payload:
+    def __init__(self, mark):
+        self.mark = mark
+
+    def __reduce__(self):
+        return (open, (self.mark, "w"))
+
+
+def hostile_funnel_dir(root, victim):
+    """What a repository could ship in .funnel/: links to a victim file, /dev/zero and a FIFO, and pickles
+    that create a file when unpickled."""
+    own = root / ".funnel"
+    own.mkdir()
+    payload = pickle.dumps(_Payload(str(root.parent / PAYLOAD_MARK)))
+    for name in ("schema.cache", "hashes.cache"):
+        (own / name).write_bytes(b"\0" * 32 + payload)
+    (own / "records.cache").symlink_to(victim)
+    (own / "lock").symlink_to(victim)
+    (own / "zero").symlink_to("/dev/zero")
+    os.mkfifo(own / "fifo")
+
+
+def test_a_hostile_funnel_directory_in_a_clone_is_never_read_or_written(workspace, run, monkeypatch, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "lead")})
+    hostile_funnel_dir(root, victim)
+    before = sorted(os.listdir(root / ".funnel"))
+    monkeypatch.chdir(root)
+    for args in (("board",), ("report", "funnel"), ("list", "deals"), ("show", "d-aaaa0001"), ("check",),
+                 ("contact", "add", "--set", "name=Петров", "--set", "phone=+7 912 000-00-00", "--set",
+                  "source=website", "--set", "equipment_preference=domestic", "--set", "client_type=end_customer"),
+                 ("set", "d-aaaa0001", "next_action=Позвонить"), ("board",)):
+        result = run(*args)
+        assert result.exit_code in (0, 1), (args, result.output)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert not (tmp_path / PAYLOAD_MARK).exists()
+    assert sorted(os.listdir(root / ".funnel")) == before
+
+
+@pytest.mark.parametrize("name", [DB_FILE, DB_FILE + "-wal", DB_FILE + "-journal", "lock"])
+def test_links_fifos_and_devices_in_funnels_own_directory_are_replaced_not_followed(workspace, run, monkeypatch,
+                                                                                    tmp_path, name):
+    """A `.git/funnel/` unpacked from an archive (no clone carries one): a link is replaced, never followed."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "lead")})
+    own = own_directory(root)
+    for target in (victim, "/dev/zero", None):
+        own.mkdir(parents=True, exist_ok=True)
+        for leftover in own.iterdir():
+            leftover.unlink()
+        if target is None:
+            os.mkfifo(own / name)
+        else:
+            (own / name).symlink_to(target)
+        monkeypatch.chdir(root)
+        assert run("board").exit_code == 0
+        assert run("set", "d-aaaa0001", f"next_action=Позвонить {target}").exit_code == 0
+        assert run("board").exit_code == 0
+        assert victim.read_text(encoding="utf-8") == "precious"
+        assert not (own / name).is_symlink()
+
+
+def test_a_git_file_naming_no_git_directory_puts_nothing_there(workspace, run, monkeypatch, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    (root / ".git").write_text(f"gitdir: {elsewhere}\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    assert run("board").exit_code == 0
+    assert list(elsewhere.iterdir()) == []
+
+
+# -- two commands at once ----------------------------------------------------------------------------------------
+
+def test_parallel_writes_and_reads_keep_the_cache_true(workspace, tmp_path):
+    deals = {f"deals/d-par{n:05d}.md": full_deal(f"d-par{n:05d}", "lead") for n in range(6)}
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, **deals})
+    age_all(root)
+    cached(root)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    processes = []
+    for n in range(6):
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "funnel", "set", f"d-par{n:05d}", f"next_action=Звонок {n}", "--root", str(root)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        processes.append(subprocess.Popen([sys.executable, "-m", "funnel", "board", "--root", str(root)],
+                                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err.decode()
+    fresh = {r.path: r.fields for r in load_workspace(root).records}
+    for _ in range(2):
+        for record in cached(root).records:
+            assert dict(record.fields) == fresh[record.path]
+    assert {fresh[f"deals/d-par{n:05d}.md"]["next_action"] for n in range(6)} == {f"Звонок {n}" for n in range(6)}
+
+
+# -- attachment hashes -------------------------------------------------------------------------------------------
 
 def test_attachment_hashes_are_cached_by_stat_and_a_changed_file_is_seen(workspace, run, monkeypatch):
-    import hashlib
-
-    from funnel.store.cache import HASH_CACHE_FILE, HashCache
-
     digest = hashlib.sha256(b"scan").hexdigest()
     docs = f"acceptance_docs:\n  - {{path: deals/d-docs0001/akt.pdf, sha256: {digest}}}\n"
     root = workspace({"contacts/c-ivanov01.md": CONTACT,
@@ -132,8 +294,8 @@ def test_attachment_hashes_are_cached_by_stat_and_a_changed_file_is_seen(workspa
     age(scan)
     monkeypatch.chdir(root)
     assert run("check").exit_code == 0
-    assert (root / HASH_CACHE_FILE).exists()
-    assert HashCache(root).entries[str(scan.resolve())][1] == digest
+    entries = HashCache(root).entries
+    assert [entry[-1] for entry in entries.values()] == [digest]
     scan.write_bytes(b"SCAN")  # same size, new content
     result = run("check")
     assert result.exit_code == 1 and "[attachment-hash]" in result.stdout

@@ -131,37 +131,23 @@ class SchemaError(FunnelError):
         super().__init__(f"{path}:{first.line}:{first.column}: error: {first.message}")
 
 
-SCHEMA_CACHE = ".funnel/schema.cache"
+_parsed: dict[tuple[str, bytes], Schema] = {}
 
 
 def load_schema(path: str | Path) -> Schema:
-    """The schema of a workspace. A valid schema is kept, parsed, under .funnel/ beside it, keyed by its exact
-    bytes and the funnel version: the commands that read from the record cache then need no YAML at all."""
-    import hashlib
-    import pickle
-
-    from .. import __version__
-
-    from ..store import private
-
+    """The schema of a workspace, parsed once per process for the same bytes (a command that loads it in the
+    CLI and again in the model parses it once; nothing parsed is kept on disk)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SchemaError(str(path), [Problem(1, 1, "schema", f"cannot read schema: {exc.strerror}")])
-    key = hashlib.sha256(__version__.encode() + b"\0" + data).digest()
-    cache = path.parent / SCHEMA_CACHE
-    payload = private.read(cache)
-    if payload is not None:
-        try:
-            cached_key, schema = pickle.loads(payload)
-            if cached_key == key and isinstance(schema, Schema):
-                return schema
-        except Exception:  # an old or damaged cache: parse again
-            pass
-    schema = parse_schema(data, str(path))
-    if cache.parent.is_dir():
-        private.write(cache, pickle.dumps((key, schema), protocol=pickle.HIGHEST_PROTOCOL))
+    key = (str(path), data)
+    schema = _parsed.get(key)
+    if schema is None:
+        schema = parse_schema(data, str(path))
+        _parsed.clear()  # one workspace per command: keep only the latest
+        _parsed[key] = schema
     return schema
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import secrets
 import stat
 import time
+from pathlib import Path
 from typing import Iterator
 
 __all__ = ["atomic_write", "workspace_lock", "LockTimeout"]
@@ -67,51 +67,85 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
 
 @contextlib.contextmanager
 def workspace_lock(root: str | os.PathLike, timeout: float | None = 30.0) -> Iterator[None]:
-    """Hold an exclusive lock on `<root>/.funnel/lock` for a read-modify-write cycle.
+    """Hold an exclusive lock on `lock` in funnel's own directory (never the working tree: a clone could ship
+    a link there) for a read-modify-write cycle.
 
-    Not reentrant: flock locks belong to an open file description, so a nested call in the same process waits
+    Not reentrant: the lock belongs to an open file description, so a nested call in the same process waits
     for itself and ends in LockTimeout.  `timeout=None` waits forever.
     """
-    lock_dir = os.path.join(os.fspath(root), ".funnel")
-    os.makedirs(lock_dir, exist_ok=True)
-    lock_path = os.path.join(lock_dir, "lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    from .owndir import discard, ensure_own_directory, open_own_file
+
+    directory = ensure_own_directory(Path(root))
+    if directory is None:
+        raise OSError(errno.EACCES, "cannot make funnel's own directory for the workspace lock", os.fspath(root))
+    lock_path = directory / "lock"
+    fd = open_own_file(lock_path, writable=True, max_size=64)
+    if fd is None:  # something else sits there (a link, a FIFO, a big file): funnel's own file replaces it
+        discard(lock_path)
+        fd = open_own_file(lock_path, writable=True, max_size=64)
+        if fd is None:
+            raise OSError(errno.EACCES, "cannot open the workspace lock", os.fspath(lock_path))
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise
+        while not _try_lock(fd):
             if deadline is not None and time.monotonic() >= deadline:
                 holder = _read_holder(fd)
                 raise LockTimeout(
-                    f"could not lock {lock_path} within {timeout:g} s: another funnel command"
+                    f"could not lock the workspace within {timeout:g} s: another funnel command"
                     f"{holder} holds it; try again when it has finished"
                 )
-            # Polling (flock has no timeout); back off so a long wait does not burn a core.
+            # Polling (a lock call has no timeout); back off so a long wait does not burn a core.
             time.sleep(delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic())))
             delay = min(delay * 2, 0.1)
-        try:
-            # The holder's pid, for the message another waiting command prints.
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            # The holder's pid, for the message another waiting command prints: fixed width, so the file is
+            # never truncated.
+            os.pwrite(fd, f"{os.getpid():>20}\n".encode(), 0)
         try:
             yield
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            _unlock(fd)
     finally:
         os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock on `fd` without waiting: flock on POSIX, msvcrt's byte-range lock on Windows."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+
+
+def _unlock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _read_holder(fd: int) -> str:
     try:
         pid = os.pread(fd, 32, 0).decode("ascii").strip()
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, AttributeError):  # no pread on Windows
         return ""
     return f" (pid {pid})" if pid.isdigit() else ""

@@ -1,60 +1,389 @@
-"""A record cache under .funnel/ that is never stale, for the commands that only read (board, list, report, show).
+"""The record cache: every valid record's plain values in an SQLite file in funnel's own directory.
 
-What makes reading 10,000 records slow is not the disk but building a million small Python objects. The cache
-therefore stores *columns*: each field's values for every record, as one marshal blob. A command decodes (and
-types) only the columns it touches, on first touch; `record.fields` of a cached record is a read-only mapping
-over those columns.
+Where: `own_directory(root)` — inside the git directory (no clone carries it, no two worktrees share it), else
+the user's cache directory. Nothing here is ever in the working tree, and nothing read back can run code: the
+file holds JSON text and numbers, read by the standard library's SQLite. The file is opened only when it is a
+regular file of sane size reached without a link; anything else in its place is removed and the cache rebuilt.
 
-Freshness, as git's index does it: an entry is used only when the file's (mtime, ctime, size, inode) are what
-they were, and not when the file was modified within RACY_NS before the cache was written (mtimes are coarse:
-a change in the same tick would look unchanged). Added, removed and changed files are always seen; the schema
-and the funnel version are part of the key. Records with any problem are never cached: they are read afresh
-every time, so their messages keep exact positions. `check` does not use the cache at all.
+What is kept, per record file (table `files`): its stat key (mtime, ctime, size, inode), when that stat was
+taken, the git blob id of its bytes (the SHA-1 git gives them, so a reader of git objects can reuse a parse),
+its id, and its typed values in plain JSON form. Reading 10,000 records is slow not on the disk but in building
+a million small objects, so a *snapshot* (table `columns`) holds the same values column by column: a command
+decodes only the columns it touches, on first touch. Rows changed since the snapshot (`snap` is NULL) are read
+row by row; the snapshot is rebuilt only when they grow many, so one changed file costs one file.
+
+Freshness, as git's index does it: a row is used only when the file's stat key is what it was, and a file
+modified within RACY_NS of when its row was taken is checked by content (its blob id) instead, since mtimes are
+coarse. Added, removed and changed files are always seen; the schema's bytes and the funnel version are the
+cache's key. Records with any problem are never cached. Writes refresh their own row under the workspace lock;
+readers refresh rows too, so two commands may write at once: SQLite serialises them, and a row can only ever
+describe bytes that were read after its stat was taken.
 """
 
 from __future__ import annotations
 
 import hashlib
-import marshal
+import json
 import os
+import sqlite3
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from .. import __version__
-
-from . import private
 from ..model.records import Record, build_record
-from .paths import record_files
-from ..model.schema import Schema
+from ..model.schema import FieldSpec, Schema
+from .owndir import discard, ensure_own_directory, open_own_file, own_directory
+from .paths import SCHEMA_FILE, record_files
 
-CACHE_FILE = ".funnel/records.cache"
-FORMAT = 4  # 4: plain forms from fieldtypes (a decimal is its positional text)
+DB_FILE = "cache.sqlite3"
+FORMAT = 4
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
+SIDE_FILES = ("-journal", "-wal", "-shm")
+PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
+UNKNOWN = "\0unknown"  # keys the schema does not declare, untyped
 
 
 def schema_key(schema_bytes: bytes) -> str:
     return hashlib.sha256(f"{FORMAT}:{__version__}:".encode() + schema_bytes).hexdigest()
 
 
-class ColumnStore:
-    """The decoded-on-demand columns of one cache file."""
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob of these bytes (`git hash-object`)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
-    def __init__(self, blobs: dict[str, bytes], specs: dict):
-        self._blobs = blobs
-        self._specs = specs  # name -> FieldSpec: each field's type reads its column back from plain form
+
+# -- plain (JSON) forms of typed values: each field's type knows its own (fieldtypes) -------------------------
+
+def to_plain(spec: FieldSpec | None, value):
+    return value if spec is None else spec.fieldtype.to_plain(value)
+
+
+def from_plain(spec: FieldSpec | None, value):
+    return value if spec is None or value is None else spec.fieldtype.from_plain(value)
+
+
+def from_plain_column(spec: FieldSpec | None, values: list) -> list:
+    return values if spec is None else spec.fieldtype.from_plain_column(values)
+
+
+# -- the file and its connection ------------------------------------------------------------------------------
+
+class Cache:
+    """An open cache database; `None` from `Cache.open` means there is none to be had (work without)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    @classmethod
+    def open(cls, root: Path, create: bool = True) -> "Cache | None":
+        directory = ensure_own_directory(root) if create else own_directory(root)
+        if directory is None:
+            return None
+        path = directory / DB_FILE
+        if not _safe(path, create):
+            return None
+        try:
+            db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            return None
+        try:
+            db.execute("PRAGMA trusted_schema=OFF")
+            db.execute("PRAGMA cell_size_check=ON")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_TABLES)
+            return cls(db)
+        except sqlite3.Error:
+            db.close()
+            # not a database, or a damaged one: make a new one (once; a second failure means no cache)
+            for suffix in ("",) + SIDE_FILES:
+                discard(Path(f"{path}{suffix}"))
+            if not create or not _safe(path, create):
+                return None
+            try:
+                db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_TABLES)
+                return cls(db)
+            except sqlite3.Error:
+                return None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def key(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
+        return row[0] if row else None
+
+    def reset(self, key: str) -> None:
+        """Forget every record (a new schema or funnel version types them differently)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM files")
+            self.db.execute("DELETE FROM columns")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (key,))
+
+    def transaction(self):
+        return _Transaction(self.db)
+
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
+    checked_ns INTEGER NOT NULL, blob TEXT NOT NULL, id TEXT, data TEXT NOT NULL, snap INTEGER);
+CREATE INDEX IF NOT EXISTS files_id ON files (id);
+CREATE TABLE IF NOT EXISTS columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (kind, name));
+CREATE TABLE IF NOT EXISTS hashes (path TEXT PRIMARY KEY,
+    mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
+    checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);
+"""
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind, value, traceback):
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        return False
+
+
+def _safe(path: Path, create: bool) -> bool:
+    """The database and SQLite's side files are regular files reached without a link, of sane size; anything
+    else in their place (a link, a FIFO, a device) is removed so a new cache is made. False: work without."""
+    for suffix in ("",) + SIDE_FILES:
+        side = Path(f"{path}{suffix}")
+        try:
+            os.lstat(side)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        fd = open_own_file(side)
+        if fd is None:
+            discard(side)
+            continue
+        os.close(fd)
+    if create:
+        fd = open_own_file(path, writable=True)
+        if fd is None:
+            return False
+        os.close(fd)
+    return path.exists()
+
+
+def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
+    return info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino
+
+
+def read_record_file(path: str) -> tuple[tuple[int, int, int, int], bytes]:
+    """(stat key, bytes) of a record file; the stat is taken before the bytes are read, so a row can only
+    pair a stat with bytes at least as new (a change during the read shows as a new stat next time)."""
+    with open(path, "rb") as handle:
+        key = _stat_key(os.fstat(handle.fileno()))
+        return key, handle.read()
+
+
+# -- loading -----------------------------------------------------------------------------------------------------
+
+def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record]:
+    """Every record of the workspace, from the cache where it is fresh, read afresh where it is not; rows
+    of changed, added and removed files are brought up to date (only those)."""
+    cache = None
+    try:
+        cache = Cache.open(root)
+        return _load(root, schema, schema_key(schema_bytes), cache)
+    except sqlite3.Error:
+        # the cache went bad under us (a full disk, a damaged file): read every file; the next command rebuilds
+        return _load(root, schema, schema_key(schema_bytes), None)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _load(root: Path, schema: Schema, key: str, cache: Cache | None) -> list[Record]:
+    started_ns = time.time_ns()
+    rows: dict[str, tuple] = {}
+    if cache is not None:
+        if cache.key() != key:
+            cache.reset(key)
+        rows = {row[0]: row[1:] for row in cache.db.execute(
+            "SELECT path, mtime_ns, ctime_ns, size, ino, checked_ns, blob, snap FROM files")}
+    records: list[Record | None] = []
+    fresh_snap: list[tuple[int, str, str, tuple]] = []  # (index in records, kind, path, snap)
+    overlay: dict[str, tuple[int, str, tuple]] = {}  # path -> (index, kind, stat key): cached, not in snapshot
+    changed: list[tuple] = []  # rows to write
+    confirmed: list[str] = []  # racy rows whose bytes were checked and are no longer racy
+    seen: set[str] = set()
+    for kind, relative, entry in record_files(root):
+        seen.add(relative)
+        row = rows.get(relative)
+        data = None
+        if row is not None:
+            try:
+                stat_key = _stat_key(entry.stat())
+            except OSError:
+                continue
+            if row[:4] == stat_key:
+                fresh = stat_key[0] < row[4] - RACY_NS
+                if not fresh:  # racy: compare the bytes themselves
+                    try:
+                        stat_key, data = read_record_file(entry.path)
+                    except OSError:
+                        continue
+                    fresh = row[:4] == stat_key and blob_id(data) == row[5]
+                    if fresh and stat_key[0] < started_ns - RACY_NS:
+                        confirmed.append(relative)
+                if fresh:
+                    if row[6] is not None:
+                        fresh_snap.append((len(records), kind, relative, row[6]))
+                    else:
+                        overlay[relative] = (len(records), kind, stat_key)
+                    records.append(None)
+                    continue
+        try:
+            if data is None:
+                stat_key, data = read_record_file(entry.path)
+        except OSError:
+            continue
+        checked_ns = time.time_ns()
+        record = build_record(schema, kind, relative, data, stat_key)
+        records.append(record)
+        if cacheable(record):
+            changed.append((relative, kind, *stat_key, min(checked_ns, started_ns), blob_id(data), record.id,
+                            row_data(schema, record)))
+    gone = [path for path in rows if path not in seen]
+    if cache is not None:
+        snapshot = _Snapshot(cache, schema)
+        for index, kind, relative, snap in fresh_snap:
+            records[index] = snapshot.record(kind, relative, snap, rows[relative][:4])
+        if overlay:
+            _fill_overlay(cache, schema, overlay, records)
+        outside = len(overlay) + len(changed)
+        rebuild = outside > _overlay_limit(len(seen)) or (outside and not fresh_snap)
+        _update(cache, schema, changed, confirmed, gone, started_ns, rebuild)
+    return [record for record in records if record is not None]
+
+
+def row_data(schema: Schema, record: Record) -> str:
+    fields = schema.kind(record.kind).fields
+    plain = {name: to_plain(fields.get(name), value) for name, value in record.fields.items()}
+    return json.dumps({"f": plain, "u": record.unknown or None}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _record_from_row(schema: Schema, kind: str, relative: str, data: str, stat_key) -> Record:
+    plain = json.loads(data)
+    fields = schema.kind(kind).fields
+    typed = {name: from_plain(fields.get(name), value) for name, value in plain["f"].items()}
+    return Record(kind, relative, typed, plain.get("u") or {}, stat_key=tuple(stat_key))
+
+
+def _fill_overlay(cache: Cache, schema: Schema, overlay: dict, records: list) -> None:
+    for relative, data in cache.db.execute("SELECT path, data FROM files WHERE snap IS NULL"):
+        found = overlay.get(relative)
+        if found is not None:
+            index, kind, stat_key = found
+            records[index] = _record_from_row(schema, kind, relative, data, stat_key)
+
+
+def cacheable(record: Record) -> bool:
+    if isinstance(record.fields, CachedFields):
+        return True
+    return record.readable and not record.problems and record.stat_key is not None and record.id is not None
+
+
+def _update(cache: Cache, schema: Schema, changed: list, confirmed: list, gone: list, started_ns: int,
+            rebuild: bool) -> None:
+    """Write what this command learned; rebuild the snapshot when many rows live outside it. Never fails the
+    command: a cache another command holds too long is simply not updated this time."""
+    if not (changed or confirmed or gone or rebuild):
+        return
+    try:
+        with cache.transaction() as db:
+            db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in gone])
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", changed)
+            db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?",
+                           [(started_ns, path) for path in confirmed])
+            if rebuild:
+                _rebuild_snapshot(db, schema)
+    except sqlite3.OperationalError:
+        pass  # busy or read-only: the next command tries again
+
+
+def _overlay_limit(total: int) -> int:
+    """How many rows may live outside the snapshot before it is rebuilt: few enough that reading them row by
+    row stays cheap, many enough that one edit does not rewrite every column."""
+    return max(100, total // 50)
+
+
+def _rebuild_snapshot(db: sqlite3.Connection, schema: Schema) -> None:
+    db.execute("DELETE FROM columns")
+    for kind_name, kind in (("contact", schema.contacts), ("deal", schema.deals)):
+        paths: list[str] = []
+        columns: dict[str, list] = {name: [] for name in kind.fields}
+        unknown: list = []
+        for relative, data in db.execute("SELECT path, data FROM files WHERE kind = ? ORDER BY path",
+                                         (kind_name,)).fetchall():
+            plain = json.loads(data)
+            values = plain["f"]
+            paths.append(relative)
+            for name, column in columns.items():
+                column.append(values.get(name))
+            unknown.append(plain.get("u"))
+        db.executemany("UPDATE files SET snap = ? WHERE path = ?", [(i, path) for i, path in enumerate(paths)])
+        stored = {PATHS: paths, UNKNOWN: unknown, **{name: column for name, column in columns.items()
+                                                    if any(value is not None for value in column)}}
+        db.executemany("INSERT INTO columns VALUES (?, ?, ?)",
+                       [(kind_name, name, json.dumps(column, ensure_ascii=False, separators=(",", ":")))
+                        for name, column in stored.items()])
+
+
+class _Snapshot:
+    """The column store: one ColumnStore per kind, loaded on first use."""
+
+    def __init__(self, cache: Cache, schema: Schema):
+        self.cache = cache
+        self.schema = schema
+        self.stores: dict[str, ColumnStore] = {}
+
+    def record(self, kind: str, relative: str, row: int, stat_key) -> Record:
+        store = self.stores.get(kind)
+        if store is None:
+            store = self.stores[kind] = ColumnStore(self.cache, kind, self.schema.kind(kind).fields)
+        return Record(kind, relative, CachedFields(store, row), store.unknown(row), stat_key=stat_key)
+
+
+class ColumnStore:
+    """The decoded-on-demand columns of one kind's snapshot. Reads every column's JSON text at once (one
+    query), decodes and types a column on first touch."""
+
+    def __init__(self, cache: Cache, kind: str, fields: dict[str, FieldSpec]):
+        self._texts = dict(cache.db.execute("SELECT name, data FROM columns WHERE kind = ?", (kind,)))
+        self._fields = fields
         self._columns: dict[str, list] = {}
-        self.names = tuple(blobs)
+        self.names = tuple(name for name in fields if name in self._texts)
+        self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]"))
+
+    def unknown(self, row: int) -> dict:
+        return self._unknown[row] or {}
 
     def column(self, name: str) -> list | None:
         column = self._columns.get(name)
         if column is None:
-            blob = self._blobs.get(name)
-            if blob is None:
+            text = self._texts.get(name)
+            if text is None or name not in self._fields:
                 return None
-            plains = marshal.loads(blob)
-            spec = self._specs.get(name)
-            column = spec.fieldtype.from_plain_column(plains) if spec is not None else plains
+            column = from_plain_column(self._fields[name], json.loads(text))
             self._columns[name] = column
         return column
 
@@ -94,90 +423,6 @@ class CachedFields(Mapping):
         return sum(1 for _ in self)
 
 
-# -- loading -----------------------------------------------------------------------------------------------------
-
-def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record]:
-    """Every record of the workspace, from the cache where it is fresh, read afresh where it is not; the
-    cache is rewritten when anything was read afresh (or a file went away)."""
-    key = schema_key(schema_bytes)
-    cached = _read_cache(root, key, schema)
-    entries, written_ns = cached if cached else ({}, 0)
-    records: list[Record] = []
-    fresh = 0
-    seen = set()
-    for kind, relative, entry in record_files(root):
-        try:
-            stat = entry.stat()
-        except FileNotFoundError:
-            continue
-        stat_key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
-        seen.add(relative)
-        cached_entry = entries.get(relative)
-        if cached_entry is not None and cached_entry[2] == stat_key and stat.st_mtime_ns < written_ns - RACY_NS:
-            store, row, _, unknown = cached_entry
-            record = Record(kind, relative, CachedFields(store, row), unknown or {}, stat_key=stat_key)
-        else:
-            with open(entry.path, "rb") as handle:
-                record = build_record(schema, kind, relative, handle.read(), stat_key)
-            fresh += cacheable(record)
-        records.append(record)
-    if fresh or any(path not in seen for path in entries):
-        _write_cache(root, key, records, schema)
-    return records
-
-
-def cacheable(record: Record) -> bool:
-    if isinstance(record.fields, CachedFields):
-        return True
-    return record.readable and not record.problems and record.stat_key is not None
-
-
-def _read_cache(root: Path, key: str, schema: Schema):
-    """{path: (store, row, stat key, unknown keys)} and when the cache was written, or None. The path says
-    the kind (contacts/, deals/)."""
-    data = private.read(root / CACHE_FILE)
-    if data is None:
-        return None
-    try:
-        header = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(header, dict) or header.get("key") != key:
-        return None
-    entries = {}
-    for kind, part in header["kinds"].items():
-        # one store per kind: a contact field and a deal field may share a name but not a type
-        store = ColumnStore(part["columns"], schema.kind(kind).fields)
-        entries.update({path: (store, row, tuple(stat), unknown) for row, (path, stat, unknown)
-                        in enumerate(zip(part["paths"], part["stats"], part["unknown"]))})
-    return entries, header["written_ns"]
-
-
-def _write_cache(root: Path, key: str, records: list[Record], schema: Schema) -> None:
-    """Cache every record without problems (a record with problems is read afresh each time)."""
-    written_ns = time.time_ns()
-    kinds = {}
-    for kind_name, kind in (("contact", schema.contacts), ("deal", schema.deals)):
-        keep = [record for record in records if record.kind == kind_name and cacheable(record)]
-        types = {name: spec.type for name, spec in kind.fields.items()}
-        plain_forms = {name: spec.fieldtype.to_plain for name, spec in kind.fields.items()}
-        columns: dict[str, list] = {name: [] for name in types}
-        for record in keep:
-            fields = record.fields
-            for name, column in columns.items():
-                value = fields.get(name)
-                column.append(value if value is None or isinstance(value, str) else plain_forms[name](value))
-        kinds[kind_name] = {
-            "paths": [record.path for record in keep],
-            "stats": [list(record.stat_key) for record in keep],
-            "unknown": [dict(record.unknown) if record.unknown else None for record in keep],  # untyped: plain
-            "types": types,
-            "columns": {name: marshal.dumps(column) for name, column in columns.items()},
-        }
-    header = {"key": key, "written_ns": written_ns, "kinds": kinds}
-    private.write(root / CACHE_FILE, marshal.dumps(header))  # a read-only workspace works without it
-
-
 def field_values(records: list[Record], name: str) -> list:
     """`[record.fields.get(name) for record in records]`, read straight from the column where the records
     come from the cache (a list of 10,000 rows reads a column, not 10,000 mappings)."""
@@ -196,10 +441,39 @@ def field_values(records: list[Record], name: str) -> list:
     return values
 
 
+# -- writes refresh their own row ------------------------------------------------------------------------------
+
+def record_written(root: Path, schema: Schema, record: Record, data: bytes) -> None:
+    """A write just replaced `record.path` with `data` (under the workspace lock): its row now says so, so the
+    next command finds the cache fresh. Quietly nothing when there is no cache, or the cache is for another
+    schema. An invalid record loses its row."""
+    try:
+        schema_bytes = (root / SCHEMA_FILE).read_bytes()
+        checked_ns = time.time_ns()
+        info = os.stat(root / record.path)
+    except OSError:
+        return
+    cache = Cache.open(root, create=False)
+    if cache is None:
+        return
+    try:
+        if cache.key() != schema_key(schema_bytes):
+            return
+        stat_key = _stat_key(info)
+        with cache.transaction() as db:
+            if record.readable and not record.problems and record.id is not None:
+                db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                           (record.path, record.kind, *stat_key, checked_ns, blob_id(data), record.id,
+                            row_data(schema, record)))
+            else:
+                db.execute("DELETE FROM files WHERE path = ?", (record.path,))
+    except sqlite3.Error:
+        pass
+    finally:
+        cache.close()
+
+
 # -- attachment hashes --------------------------------------------------------------------------------------------
-
-HASH_CACHE_FILE = ".funnel/hashes.cache"
-
 
 class HashCache:
     """sha256 of attached files, remembered by the file's stat (with the same racy-window rule as records), so
@@ -208,36 +482,48 @@ class HashCache:
     def __init__(self, root: Path):
         self.root = root
         self.entries: dict[str, tuple] = {}
-        self.written_ns = 0
-        self.changed = False
-        data = private.read(root / HASH_CACHE_FILE)
-        if data is not None:
+        self.changed: dict[str, tuple] = {}
+        self.started_ns = time.time_ns()
+        cache = self._open(create=False)
+        if cache is not None:
             try:
-                header = marshal.loads(data)
-                if isinstance(header, dict) and header.get("format") == FORMAT:
-                    self.entries = {path: tuple(entry) for path, entry in header["entries"].items()}
-                    self.written_ns = header["written_ns"]
-            except (EOFError, ValueError, TypeError, KeyError):
+                self.entries = {row[0]: row[1:] for row in cache.db.execute("SELECT * FROM hashes")}
+            except sqlite3.Error:
                 pass
+            finally:
+                cache.close()
+
+    def _open(self, create: bool) -> Cache | None:
+        try:
+            return Cache.open(self.root, create=create)
+        except sqlite3.Error:
+            return None
 
     def sha256(self, path: Path) -> str:
         from ..model.checks import file_sha256
 
-        stat = os.stat(path)
-        stat_key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        stat_key = _stat_key(os.stat(path))
         name = os.fspath(path)
         entry = self.entries.get(name)
-        if entry is not None and tuple(entry[0]) == stat_key and stat.st_mtime_ns < self.written_ns - RACY_NS:
-            return entry[1]
+        if entry is not None and tuple(entry[:4]) == stat_key and stat_key[0] < entry[4] - RACY_NS:
+            return entry[5]
+        checked_ns = time.time_ns()
         digest = file_sha256(path)
-        self.entries[name] = (stat_key, digest)
-        self.changed = True
+        self.entries[name] = self.changed[name] = (*stat_key, checked_ns, digest)
         return digest
 
     def save(self) -> None:
         if not self.changed:
             return
-        header = {"format": FORMAT, "written_ns": time.time_ns(),
-                  "entries": {path: [list(stat_key), digest] for path, (stat_key, digest) in self.entries.items()}}
-        private.write(self.root / HASH_CACHE_FILE, marshal.dumps(header))
-        self.changed = False
+        cache = self._open(create=True)
+        if cache is None:
+            return
+        try:
+            with cache.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [(name, *entry) for name, entry in self.changed.items()])
+            self.changed = {}
+        except sqlite3.Error:
+            pass
+        finally:
+            cache.close()

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..model import clock
 from ..store.atomic import LockTimeout, atomic_write, workspace_lock
+from ..store.cache import record_written
 from ..model.checks import CheckRun, Diagnostic, check_record
 from ..frontmatter.editing import EditError, append_item, render_record, set_field, unset_field
 from ..model.gates import GateContext, prior_deal_groupings
@@ -139,6 +140,7 @@ class Transaction:
         new = build_record(self.schema, kind, record_path, data)
         warnings = self.refuse_new_errors(old, new, what)
         atomic_write(self.root / record_path, data)
+        record_written(self.root, self.schema, new, data)  # the cache's row, in the same lock
         return Written(new, self.schema, True, warnings)
 
 
