@@ -32,7 +32,7 @@ def _view_context(root):
         raise click.ClickException(f"{exc} (run 'funnel check')")
     except clock.ClockError as exc:
         raise click.ClickException(str(exc))
-    # views read every record: through the column cache under .funnel/ (never stale)
+    # views read every record: through the record cache in funnel's own directory (never stale)
     return ViewContext(load_workspace(root_dir, schema, cached=True), today)
 
 

@@ -38,7 +38,7 @@ def find_root(start: str | os.PathLike | None = None, explicit: str | None = Non
 
 
 def load_workspace(root: Path, schema: Schema | None = None, cached: bool = False) -> Workspace:
-    """Every record of the workspace. `cached`: through the record cache under .funnel/ (never stale; for
+    """Every record of the workspace. `cached`: through the record cache in funnel's own directory (never stale; for
     commands that read many records); without it every file is read and parsed, with exact positions."""
     if cached:
         from .cache import load_records
