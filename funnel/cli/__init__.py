@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 
-from . import check, reports, views, writing  # noqa: F401  (each registers its commands on `main`)
+from . import check, git, reports, views, writing  # noqa: F401  (each registers its commands on `main`)
 from .base import main
 
 __all__ = ["main", "run"]

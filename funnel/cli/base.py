@@ -35,6 +35,14 @@ def format_option(*choices: str):
     return decorate
 
 
+def at_option(function):
+    """`--at REV`: a view as committed at REV, read from git objects (see funnel.git.snapshot)."""
+    return click.option("--at", "at", metavar="REV",
+                        help="The view as committed at REV (a commit, tag, branch, or YYYY-MM-DD: the last commit "
+                             "on HEAD before that day ends), read from git; the working tree is not touched. "
+                             "Today is the commit's date unless FUNNEL_TODAY is set.")(function)
+
+
 def shown_path(root: Path, relative: str) -> str:
     """A path for people: relative to the current directory when that is inside the workspace (as git shows
     paths, so an editor opened there can jump to it), else relative to the workspace root."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import output
-from .base import format_option, main, root_option
+from .base import at_option, format_option, main, root_option
 from .views import _view_context, _viewable
 
 
@@ -23,9 +23,10 @@ from .views import _view_context, _viewable
               help="One report per value of a choice or plain string field of the deal or its contact "
                    "(owner, categories, contact.source, contact.client_type); a deal with several "
                    "categories counts in each.")
+@at_option
 @root_option
 @format_option("text", "json", "jsonl", "csv", "tsv")
-def report(name, since, until, owner, by, root, output_format):
+def report(name, since, until, owner, by, at, root, output_format):
     """Funnel reports: funnel, losses, velocity, forecast, payments.
 
     \b
@@ -66,7 +67,7 @@ def report(name, since, until, owner, by, root, output_format):
         raise click.UsageError(f"the {name} report is a snapshot of now; it takes no --since/--until")
     if since and until and since > until:
         raise click.UsageError(f"--since {since} is after --until {until}")
-    context = _view_context(root)
+    context = _view_context(root, at)
     deals = _viewable(context, "deal")
     try:
         data = build_report(name, context.workspace, deals, context.today, Period(since, until), owner, by)

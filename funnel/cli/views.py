@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import output
-from .base import Context, format_option, main, root_option, shown_path
+from .base import Context, at_option, format_option, main, root_option, shown_path
 from ..model.schema import SchemaError, load_schema
 from ..store.workspace import WorkspaceError, load_workspace
 
@@ -19,12 +19,23 @@ WHERE_HELP = ("A condition FIELD OP VALUE, OP one of = != < <= > >= (repeatable,
               "means empty (next_action_due=); contact.FIELD reads a deal's contact (contact.source=exhibition).")
 
 
-def _view_context(root):
-    """The workspace loaded for a view, with today's date (FUNNEL_TODAY in tests)."""
+def _view_context(root, at: str | None = None):
+    """The workspace loaded for a view, with today's date (FUNNEL_TODAY in tests); `at`: as committed at that
+    revision, today being the commit's date unless FUNNEL_TODAY says otherwise."""
+    import os
+
+    from ..errors import FunnelError
     from ..model import clock
     from ..views.query import ViewContext
 
     root_dir = Context(root).root()
+    if at is not None:
+        from ..git.snapshot import view_at
+
+        try:
+            return view_at(root_dir, at, clock.today() if os.environ.get("FUNNEL_TODAY") else None)
+        except FunnelError as exc:
+            raise click.ClickException(str(exc))
     try:
         schema = load_schema(root_dir / "schema.yaml")
         today = clock.today()
@@ -69,9 +80,10 @@ def _view_conditions(schema, kind: str, conditions, owner=None, stale=False, due
 @main.command()
 @click.argument("record_id", metavar="ID")
 @click.option("--all", "show_all", is_flag=True, help="Every field of the schema, not only the card's.")
+@at_option
 @root_option
 @format_option("text", "json")
-def show(record_id, show_all, root, output_format):
+def show(record_id, show_all, at, root, output_format):
     """The card of a deal or contact: the fields in use at its stage, with labels, then its notes.
 
     A field not yet relevant at the deal's stage is left out; a relevant one still empty shows as "—". A
@@ -84,11 +96,11 @@ def show(record_id, show_all, root, output_format):
       funnel show c-4f8h --all
       funnel show d-7k3m9x2q --format json | jq .amount
     """
-    from ..views.cards import card_lines, record_body
+    from ..views.cards import card_lines
     from ..model.records import record_data
     from ..store.workspace import resolve_id
 
-    context = _view_context(root)
+    context = _view_context(root, at)
     workspace = context.workspace
     try:
         record = resolve_id(workspace, record_id)
@@ -102,7 +114,7 @@ def show(record_id, show_all, root, output_format):
         return
     if record.kind == "contact":
         _viewable(context, "deal")
-    output.write_lines(card_lines(record, workspace, context.today, show_all, record_body(workspace.root, record)))
+    output.write_lines(card_lines(record, workspace, context.today, show_all, context.record_body(record)))
 
 
 @main.command("list")
@@ -114,9 +126,10 @@ def show(record_id, show_all, root, output_format):
 @click.option("--stale", is_flag=True, help="Only deals past their stage's rot_days, with the days over.")
 @click.option("--due", is_flag=True, help="Only deals whose next_action_due has passed, with the days over.")
 @click.option("--no-headers", is_flag=True, help="No header row (text, csv, tsv).")
+@at_option
 @root_option
 @format_option(*output.ROW_FORMATS)
-def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, output_format):
+def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, root, output_format):
     """Deals or contacts as rows, for people and for pipelines.
 
     Stdout carries the rows only; notes (skipped invalid files) go to stderr. JSON and JSONL hold each
@@ -138,7 +151,7 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, 
     kind = kind[:-1]
     if kind == "contact" and (owner is not None or stale or due):
         raise click.UsageError("--owner, --stale and --due apply to deals")
-    context = _view_context(root)
+    context = _view_context(root, at)
     schema = context.schema
     wheres = _view_conditions(schema, kind, conditions, owner, stale, due)
     try:
@@ -173,9 +186,10 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, root, 
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, metavar="N",
               help="Text: at most N cards per column, the longest in stage first (0: all). Counts and sums "
                    "always cover every deal; JSON always lists every deal.")
+@at_option
 @root_option
 @format_option("text", "json")
-def board(show_all, owner, conditions, limit, root, output_format):
+def board(show_all, owner, conditions, limit, at, root, output_format):
     """The kanban of current deals: per active stage the count, the amount and the cards.
 
     Won and lost deals appear only with --all (as two more columns).
@@ -193,7 +207,7 @@ def board(show_all, owner, conditions, limit, root, output_format):
     from ..views.board import board_json, build_board, render_board
     from ..views.query import select
 
-    context = _view_context(root)
+    context = _view_context(root, at)
     wheres = _view_conditions(context.schema, "deal", conditions, owner)
     deals = select(_viewable(context, "deal"), wheres, context)
     columns = build_board(deals, context, include_closed=show_all)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -26,7 +27,9 @@ class GitError(FunnelError):
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     # never wait on a prompt or a pager, never read a repository other than the one we name, stable output
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", PAGER="cat", LC_ALL="C", GIT_OPTIONAL_LOCKS="0")
+    # a path funnel passes is a path, never a pathspec with magic (`:(glob)`, `*`)
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", PAGER="cat", LC_ALL="C", GIT_OPTIONAL_LOCKS="0",
+               GIT_LITERAL_PATHSPECS="1")
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE"):
         env.pop(name, None)
     return env
@@ -82,6 +85,111 @@ class Repository:
             mode, kind, oid = meta.decode().split()
             if kind == "blob" and mode in REGULAR_FILE_MODES:
                 yield path.decode("utf-8", "surrogateescape"), oid
+
+
+    def commit_time(self, commit: str) -> datetime:
+        """When `commit` was made (its committer date, in the committer's offset)."""
+        done = self.git("log", "-1", "--no-walk", "--format=%cI", commit, "--")
+        return datetime.fromisoformat(done.stdout.decode().strip())
+
+    def last_commit_before(self, moment: str) -> str | None:
+        """The last commit on HEAD made before `moment` (git's --before), or None."""
+        done = self.git("rev-list", "-1", f"--before={moment}", "HEAD", "--", check=False)
+        found = done.stdout.decode().strip()
+        return found or None
+
+    def merge_base(self, first: str, second: str) -> str:
+        done = self.git("merge-base", first, second, check=False)
+        if done.returncode != 0 or not done.stdout.strip():
+            raise GitError(f"{first[:12]} and {second[:12]} have no common ancestor")
+        return done.stdout.decode().split()[0]
+
+    def changed_files(self, old: str, new: str | None, paths: Iterable[str]) -> Iterator[FileChange]:
+        """Files under `paths` that differ between commit `old` and commit `new` (None: the working tree, with
+        staged and unstaged changes; untracked files are not in it). No rename detection: a renamed file is one
+        removal and one addition."""
+        revisions = [old] if new is None else [old, new]
+        done = self.git("diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-ext-diff", "--no-textconv",
+                        *revisions, "--", *paths)
+        for change in _parse_raw(done.stdout.split(b"\0")):
+            yield change
+
+    def untracked_files(self, paths: Iterable[str]) -> list[str]:
+        """Files under `paths` (relative to the top) that git does not track and does not ignore."""
+        done = self.git("ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", *paths)
+        return [name.decode("utf-8", "surrogateescape") for name in done.stdout.split(b"\0") if name]
+
+    def file_log(self, path: str) -> list[LoggedCommit]:
+        """Every commit that changed the file at `path` (relative to the top), oldest first, following it across
+        renames (`git log --follow`), each with the file's blob before and after (`--raw`)."""
+        done = self.git("log", "--follow", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv",
+                        "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "--", path)
+        commits: list[LoggedCommit] = []
+        tokens = done.stdout.split(b"\0")
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            if token.startswith(b"\x1e"):
+                parts = token[1:].decode("utf-8", "replace").split("\x1f", 3)
+                parts += [""] * (4 - len(parts))
+                commits.append(LoggedCommit(parts[0], datetime.fromisoformat(parts[1]), parts[2], parts[3], []))
+                index += 1
+                continue
+            consumed, change = _raw_entry(tokens, index)
+            index += consumed
+            if change is not None and commits:
+                commits[-1].changes.append(change)
+        commits.reverse()
+        return commits
+
+
+@dataclass(frozen=True)
+class FileChange:
+    status: str  # A, M, D, T, R, C
+    old_path: str | None
+    new_path: str | None
+    old_blob: str | None  # None when the file did not exist (or is not a regular file) on that side
+    new_blob: str | None  # None also for a working-tree file: read it from disk
+
+
+@dataclass
+class LoggedCommit:
+    commit: str
+    at: datetime  # author date
+    author: str
+    subject: str
+    changes: list[FileChange]
+
+
+NULL_ID = "0" * 40
+
+
+def _raw_entry(tokens: list[bytes], index: int) -> tuple[int, FileChange | None]:
+    """One `--raw -z` entry starting at tokens[index]: how many tokens it takes, and the change (None for
+    what is not a regular file on either side, or for noise)."""
+    meta = tokens[index].lstrip(b"\n")
+    if not meta.startswith(b":"):
+        return 1, None
+    old_mode, new_mode, old_id, new_id, status = meta[1:].decode().split()
+    two_paths = status[0] in "RC"
+    paths = [tokens[i].decode("utf-8", "surrogateescape") for i in range(index + 1, index + (3 if two_paths else 2))
+             if i < len(tokens)]
+    old_path, new_path = (paths[0], paths[-1]) if paths else (None, None)
+    old_blob = old_id if old_mode in REGULAR_FILE_MODES and old_id != NULL_ID else None
+    new_blob = new_id if new_mode in REGULAR_FILE_MODES and new_id != NULL_ID else None
+    if old_mode not in REGULAR_FILE_MODES and new_mode not in REGULAR_FILE_MODES:
+        return 1 + len(paths), None
+    return 1 + len(paths), FileChange(status[0], old_path if old_mode in REGULAR_FILE_MODES else None,
+                                      new_path if new_mode in REGULAR_FILE_MODES else None, old_blob, new_blob)
+
+
+def _parse_raw(tokens: list[bytes]) -> Iterator[FileChange]:
+    index = 0
+    while index < len(tokens):
+        consumed, change = _raw_entry(tokens, index)
+        index += consumed
+        if change is not None:
+            yield change
 
 
 def _parse_batch(data: bytes) -> Iterator[tuple[str, bytes]]:

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import Schema, load_schema
-from .paths import SCHEMA_FILE, record_files
+from .paths import SCHEMA_FILE, kind_of_path, record_files
 from ..errors import FunnelError
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lowercase: no i, l, o, u to misread
@@ -52,6 +52,17 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
         with open(entry.path, "rb") as handle:
             data = handle.read()
         records.append(build_record(schema, kind, relative, data))
+    return Workspace(root, schema, records)
+
+
+def workspace_from_files(root: Path, schema: Schema, files: Iterable[tuple[str, bytes]]) -> Workspace:
+    """A workspace from (path relative to the root, bytes) pairs — a commit's files, not the working tree's.
+    Only record files (`*.md` directly in contacts/ and deals/, no dot-files) become records, in path order."""
+    records = []
+    for relative, data in sorted(files):
+        kind = kind_of_path(relative)
+        if kind is not None and not relative.rsplit("/", 1)[-1].startswith("."):
+            records.append(build_record(schema, kind, relative, data))
     return Workspace(root, schema, records)
 
 

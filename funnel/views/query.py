@@ -54,6 +54,12 @@ class ViewContext:
         contact_id = deal.fields.get("contact")
         return self.workspace.contact(contact_id) if isinstance(contact_id, str) else None
 
+    def record_body(self, record: Record) -> str:
+        """The record's Markdown body (views keep only the front matter): here, from its file."""
+        from .cards import record_body
+
+        return record_body(self.workspace.root, record)
+
 
 @dataclass(frozen=True)
 class Column:
