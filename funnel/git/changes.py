@@ -129,8 +129,8 @@ def record_changes(schema: Schema, old: Record | None, new: Record | None, old_b
     kind = schema.kind(kind_name)
     old_values = _values(old)
     new_values = _values(new)
-    names = [name for name in kind.fields if name != "id"]
-    names += [name for name in dict.fromkeys([*old_values, *new_values]) if name not in kind.fields and name != "id"]
+    names = list(kind.fields)
+    names += [name for name in dict.fromkeys([*old_values, *new_values]) if name not in kind.fields]
     changes = []
     for name in names:
         spec = kind.fields.get(name)

@@ -377,7 +377,7 @@ def diff_lines(diff: PipelineDiff) -> list[str]:
             if record.loss_comment:
                 lines.append(f"    comment: {value_text(None, record.loss_comment, schema)}")
         for change in record.fields:
-            if change.field == "stage" or (record.change == "lost" and change.field in ("loss_reason", "loss_comment")):
+            if (change.field == "stage" and record.from_stage is not None) or (record.change == "lost" and change.field in ("loss_reason", "loss_comment")):
                 continue
             lines.extend("    " + line for line in change.lines)
     if diff.schema_changes is not None:
