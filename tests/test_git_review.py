@@ -348,8 +348,8 @@ def test_textconv_prints_stable_label_lines(three_authors, run, tmp_path):
         "Id: d-pump0001", "Stage: Finance and legal check (approval)", "Title: Насосная станция",
         "Contact: c-ivanov01", "Owner: ivanov", "Created: 2026-03-14", "Needs: Три насоса.",
         "Equipment categories:", "  - Small", "Amount: 990 000", "History:",
-        "  - 2026-03-14 10:02+03:00 New request (lead)", "  - 2026-03-15 09:00+03:00 Needs identified (needs)",
-        "  - 2026-03-16 12:30+03:00 Finance and legal check (approval)", "", "Заметки."]
+        "  - 2026-03-14 10:02+03:00  New request (lead)", "  - 2026-03-15 09:00+03:00  Needs identified (needs)",
+        "  - 2026-03-16 12:30+03:00  Finance and legal check (approval)", "", "Заметки."]
     other = tmp_path / "notes.txt"
     other.write_bytes(b"not a record\x00\xff")
     assert run("textconv", str(other), "--root", str(three_authors)).stdout_bytes == b"not a record\x00\xff"
@@ -361,4 +361,4 @@ def test_git_diff_reads_records_through_textconv(three_authors):
     git(root, "config", "diff.funnel.textconv", f"{sys.executable} -m funnel textconv")
     shown = git(root, "log", "-p", "-1", "--format=", "--", "deals/d-pump0001.md")
     assert "-Amount: 900 000\n+Amount: 990 000\n" in shown
-    assert "+  - 2026-03-16 12:30+03:00 Finance and legal check (approval)" in shown
+    assert "+  - 2026-03-16 12:30+03:00  Finance and legal check (approval)" in shown

@@ -1,7 +1,7 @@
 """What changed in one record between two versions of its file: every field old → new, in the schema's labels.
 
-`value_text` and `same_value` are the one place this package asks how a field's value reads for people and
-when two values are equal; history, diff and textconv all go through them.
+`value_text`, `item_text` and `same_value` are where history, diff and textconv ask how a value reads for
+people and when two values are equal; each asks the field's type (funnel.model.fieldtypes).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from ..model.records import Record
 from ..model.schema import FieldSpec, Schema
-from ..output import format_amount, to_json_value
-from ..views.cards import option_text, stage_text
+from ..output import to_json_value
+from ..views.cards import stage_text
 
 EMPTY = "—"
 BODY = "body"
@@ -27,50 +27,46 @@ def printable(text: str) -> str:
 
 
 def same_value(spec: FieldSpec | None, old: Any, new: Any) -> bool:
-    """Whether two typed values of a field are the same value (empty and absent are the same)."""
+    """Whether two typed values of a field say the same thing (empty and absent are the same); the field's
+    type decides (a multi-choice field's order does not matter)."""
     if old in (None, "", []) and new in (None, "", []):
         return True
-    return old == new
+    if spec is None:
+        return old == new
+    return spec.fieldtype.equal(old, new)
+
+
+class ReviewView:
+    """How stages and contacts read in a review: stage labels from the schema, a contact as its id only (so a
+    line depends on the record file alone, never on another file or on the day)."""
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+
+    def stage_text(self, stage_id: str) -> str:
+        return stage_text(self.schema, stage_id)
+
+    def contact_text(self, contact_id: str) -> str:
+        return contact_id
 
 
 def value_text(spec: FieldSpec | None, value: Any, schema: Schema) -> str:
-    """One typed value as one line for people: labels for stages and options, grouped amounts, ISO dates."""
+    """One typed value as one line for people, as its field type writes it (labels for stages and options,
+    grouped amounts, ISO dates); the lines of a longer value joined by ` ⏎ `."""
     if value is None or value == "" or value == []:
         return EMPTY
-    kind = spec.type if spec is not None else None
-    if kind in ("choice", "loss_reason"):
-        return printable(option_text(spec, value))
-    if kind == "stage":
-        return printable(stage_text(schema, value))
-    if kind == "multichoice":
-        return printable(", ".join(option_text(spec, item) for item in value))
-    if kind == "decimal":
-        return format_amount(value)
-    if kind == "objects":
-        return "; ".join(item_text(spec, item, schema) for item in value)
-    if kind == "attachments":
-        return ", ".join(printable(str(item.get("path", ""))) for item in value)
-    if kind == "history":
-        return "; ".join(history_text(entry, schema) for entry in value)
-    if isinstance(value, str):
-        return printable(" ⏎ ".join(value.rstrip("\n").split("\n")))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, (list, dict)):
+    if spec is None:
         return printable(str(to_json_value(value)))
-    return printable(str(value))
+    return printable(" ⏎ ".join(spec.fieldtype.lines(value, ReviewView(schema))))
 
 
-def item_text(spec: FieldSpec, item: dict, schema: Schema) -> str:
-    """One item of a list of objects: its sub-values in the schema's order, `·`-separated."""
-    return " · ".join(value_text(spec.subfields.get(key), item[key], schema)
-                      for key in spec.subfields if item.get(key) not in (None, ""))
-
-
-def history_text(entry: dict, schema: Schema) -> str:
-    at = entry.get("at")
-    when = at.isoformat(sep=" ", timespec="minutes") if at is not None else "?"
-    return f"{when} {printable(stage_text(schema, entry.get('stage') or '?'))}"
+def item_text(spec: FieldSpec, item: Any, schema: Schema) -> str:
+    """One item of a list field (a proposal, an attachment, a history entry, an option) as one line."""
+    if spec.type == "history":
+        return printable(spec.fieldtype.lines([item], ReviewView(schema))[0])
+    if spec.type == "multichoice":
+        return printable(spec.fieldtype.cell([item]))
+    return printable(spec.fieldtype.cell(item))
 
 
 @dataclass(frozen=True)
@@ -100,13 +96,7 @@ def _item_lines(spec: FieldSpec, old: list, new: list, schema: Schema) -> list[s
     """Items added, removed and changed: items equal on both sides are left out; the others are paired in
     order as changed, the surplus added or removed."""
     def text(item):
-        if spec.type == "objects" and isinstance(item, dict):
-            return item_text(spec, item, schema)
-        if spec.type == "history" and isinstance(item, dict):
-            return history_text(item, schema)
-        if isinstance(item, dict):
-            return printable(str(item.get("path", item)))
-        return printable(str(item))
+        return item_text(spec, item, schema)
 
     remaining_new = list(new)
     gone = []

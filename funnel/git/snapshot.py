@@ -13,7 +13,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..frontmatter.reader import parse_record_bytes
-from ..model.records import Record, Workspace, typed_number
+from ..model.fieldtypes import read_date
+from ..model.records import Record, Workspace
 from ..model.schema import KIND_OF_DIR, Schema, parse_schema
 from ..store.paths import SCHEMA_FILE, kind_of_path
 from ..store.workspace import workspace_from_files
@@ -36,7 +37,7 @@ def resolve_revision(repository: Repository, text: str) -> str:
     """The full commit id a person's REV names: a commit, tag or branch, or a date YYYY-MM-DD (the last commit on
     HEAD before the end of that day, as `git rev-list -1 --before` finds it)."""
     if DAY.match(text):
-        day = typed_number("date", text)
+        day = read_date(text)
         if day is None:
             raise GitError(f"'{text}' is not a date YYYY-MM-DD")
         found = repository.last_commit_before(f"{day.isoformat()} 23:59:59")

@@ -11,7 +11,7 @@ from typing import Any
 from ..frontmatter.reader import parse_record_bytes
 from ..model.records import build_record
 from ..model.schema import FieldSpec, Schema
-from .changes import history_text, item_text, printable, value_text
+from .changes import item_text, printable, value_text
 
 LIST_TYPES = ("multichoice", "objects", "attachments", "history")
 
@@ -52,14 +52,10 @@ def textconv_lines(data: bytes, schema: Schema) -> list[str] | None:
 
 def _field_lines(label: str, spec: FieldSpec, value: Any, schema: Schema) -> list[str]:
     if spec.type in LIST_TYPES and isinstance(value, list):
-        if spec.type == "objects":
-            items = [item_text(spec, item, schema) for item in value]
-        elif spec.type == "history":
-            items = [history_text(item, schema) for item in value]
-        elif spec.type == "attachments":
+        if spec.type == "attachments":
             items = [f"{printable(str(item.get('path')))} sha256:{item.get('sha256')}" for item in value]
         else:
-            items = [value_text(spec, [item], schema) for item in value]
+            items = [item_text(spec, item, schema) for item in value]
         return [f"{label}:"] + [f"  - {item}" for item in items]
     if isinstance(value, str) and "\n" in value.rstrip("\n"):
         return [f"{label}:"] + [f"  {printable(line)}" for line in value.rstrip("\n").split("\n")]
