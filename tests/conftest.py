@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -71,11 +72,18 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
 
 @pytest.fixture(autouse=True)
 def own_cache_home(tmp_path_factory, monkeypatch):
-    """funnel's own directory outside git is the user's cache directory: a fresh one per test (subprocesses
-    inherit it), never the real ~/.cache."""
-    home = tmp_path_factory.mktemp("cache-home")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home
+    """Tests never write the real user's cache directory (funnel's own directory outside git): XDG_CACHE_HOME
+    and HOME (for ~/.cache) point at a fresh temp folder per test, for this process and every funnel it
+    starts. A HOME of its own hides ~/.gitconfig, so git gets its identity from the environment."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for variable, value in (("GIT_AUTHOR_NAME", "Funnel Tests"), ("GIT_COMMITTER_NAME", "Funnel Tests"),
+                            ("GIT_AUTHOR_EMAIL", "tests@funnel.invalid"),
+                            ("GIT_COMMITTER_EMAIL", "tests@funnel.invalid")):
+        if variable not in os.environ:
+            monkeypatch.setenv(variable, value)
+    return home / ".cache"
 
 
 @pytest.fixture

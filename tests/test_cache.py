@@ -299,3 +299,18 @@ def test_attachment_hashes_are_cached_by_stat_and_a_changed_file_is_seen(workspa
     scan.write_bytes(b"SCAN")  # same size, new content
     result = run("check")
     assert result.exit_code == 1 and "[attachment-hash]" in result.stdout
+
+
+def test_tests_never_write_the_real_user_cache(own_cache_home, workspace, run):
+    """A workspace outside git keeps its cache in the user's cache directory: here, the test's own."""
+    import os
+    from pathlib import Path
+
+    from funnel.store.owndir import own_directory, user_cache_home
+
+    root = workspace({})
+    assert user_cache_home() == own_cache_home
+    assert Path(os.environ["HOME"]) == own_cache_home.parent
+    assert run("board", "--root", str(root)).exit_code == 0
+    assert own_directory(root).is_relative_to(own_cache_home)  # the temp workspace is not inside git
+    assert own_directory(root).is_dir()  # the board's cache went there

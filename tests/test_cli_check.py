@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import click
+import pytest
+
 from conftest import CONTACT, full_deal
+from funnel.cli import main
 
 BAD_CONTACT = CONTACT.replace("id: c-ivanov01", "id: c-bad00001").replace("source: website", "source: tv")
 
@@ -73,13 +77,25 @@ def test_a_broken_schema_is_reported_with_its_line(workspace, run, monkeypatch):
     assert "[yaml-syntax]" in result.stdout
 
 
-def test_every_command_has_help_with_an_example(run):
-    from funnel.cli import main
+def _command_paths(group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,)
+        if isinstance(command, click.Group):
+            yield from _command_paths(command, prefix + (name,))
 
-    for name, command in main.commands.items():
-        result = run(name, "--help")
-        assert result.exit_code == 0, name
-        assert "Example" in result.stdout, name
+
+COMMANDS = list(_command_paths(main))
+
+
+def test_the_help_test_sees_every_command():
+    assert {("contact", "add"), ("deal", "add"), ("check",), ("set",), ("report",)} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(run, command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.stdout
 
 
 def test_installed_console_script_runs_check(workspace):

@@ -153,6 +153,22 @@ def test_usage_errors_exit_2(root, run):
     assert run("report", "funnel", "--format", "yaml").exit_code == 2
 
 
+def test_a_period_date_is_read_as_every_other_date(root, run):
+    """`--since 2026-3-5` is refused as `--set`, `--where` and FUNNEL_TODAY refuse it: one reading of a date."""
+    for text in ("2026-3-5", "2026-02-30", "20260305"):
+        refused = run("report", "funnel", "--since", text, env=TODAY)
+        assert refused.exit_code == 2, text
+        assert f"Invalid value for '--since': '{text}' is not a date YYYY-MM-DD" in refused.stderr
+        assert run("list", "deals", "--where", f"created>={text}", env=TODAY).exit_code == 1
+        assert run("report", "funnel", env={"FUNNEL_TODAY": text}).exit_code == 1
+    assert report_json(run, "funnel", "--since", "2026-03-05")["since"] == "2026-03-05"
+    backwards = run("report", "losses", "--since", "2026-03-05", "--until", "2026-03-01")
+    assert backwards.exit_code == 2 and "--since 2026-03-05 is after --until 2026-03-01" in backwards.stderr
+    snapshot = run("report", "forecast", "--until", "2026-03-01")
+    assert snapshot.exit_code == 2
+    assert "the forecast report is a snapshot of now and takes no --since/--until" in snapshot.stderr
+
+
 def test_invalid_files_are_skipped_with_a_note(root, run):
     (root / "deals" / "d-broken01.md").write_text("---\nid: d-broken01\nstage: lead\namount: 12k\n---\n",
                                                   encoding="utf-8")

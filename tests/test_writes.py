@@ -259,3 +259,15 @@ def test_a_broken_schema_refuses_writes_in_one_line_and_releases_the_lock(worksp
     started = time.perf_counter()
     assert run("set", "c-ivanov01", "name=Иванов П. С.").exit_code == 0
     assert time.perf_counter() - started < 25  # not waiting out the 30 s lock timeout
+
+
+def test_a_file_system_error_is_one_line_and_nothing_is_written(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    monkeypatch.chdir(root)
+    (root / "deals").rmdir()
+    (root / "deals").write_text("not a folder", encoding="utf-8")
+    result = run("deal", "add", "--contact", "c-ivanov01", "--set", "title=x", "--set", "owner=a")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.endswith("; nothing was written\n")
+    assert (root / "deals").read_text(encoding="utf-8") == "not a folder"

@@ -1,14 +1,62 @@
-"""The command group and what every command shares: --root, --format, the workspace root, paths for people."""
+"""The command group and what every command shares: --root, --format, the workspace root, paths for people,
+and the one mapping of errors to what a person sees and the exit status."""
 
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import click
 
 from .. import __version__
-from ..store.workspace import WorkspaceError, find_root
+from ..errors import FunnelError, UsageError
+from ..store.workspace import find_root
+
+
+def click_error(exc: BaseException, ctx: click.Context, writes: bool) -> click.ClickException | None:
+    """What the person sees for an error a person can cause (click prints it on one line, `Error: …`, and
+    exits with its code), or None for a bug, which keeps its traceback."""
+    if isinstance(exc, UsageError):
+        return click.UsageError(str(exc), ctx)  # exit 2, after the command's usage line
+    if isinstance(exc, FunnelError):
+        from ..model.schema import SchemaError
+
+        message = f"{exc} (run 'funnel check')" if isinstance(exc, SchemaError) else str(exc)
+        error = click.ClickException(message)
+        error.exit_code = exc.exit_code
+        return error
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+        # a read-only workspace, a full disk, an unreadable file; writes are atomic, so a write left nothing
+        where = f"{exc.filename}: " if exc.filename else ""
+        return click.ClickException(f"{where}{exc.strerror or exc}" + ("; nothing was written" if writes else ""))
+    return None
+
+
+class FunnelCommand(click.Command):
+    """Every funnel command: errors mapped to one line and an exit status by `click_error`, in one place."""
+
+    writes = False  # a command that writes files says so: an OSError then tells that nothing was written
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (FunnelError, OSError) as exc:
+            error = click_error(exc, ctx, self.writes)
+            if error is None:
+                raise
+            raise error from None
+
+
+class WritingCommand(FunnelCommand):
+    writes = True
+
+
+class FunnelGroup(click.Group):
+    command_class = FunnelCommand
+
+
+FunnelGroup.group_class = FunnelGroup
 
 
 class Context:
@@ -16,10 +64,26 @@ class Context:
         self.root_option = root_option
 
     def root(self) -> Path:
-        try:
-            return find_root(explicit=self.root_option)
-        except WorkspaceError as exc:
-            raise click.ClickException(str(exc))
+        return find_root(explicit=self.root_option)
+
+
+class DateType(click.ParamType):
+    """A date option, YYYY-MM-DD, read as every date funnel reads (files, --set, --where, FUNNEL_TODAY)."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        from ..model.fieldtypes import read_date
+
+        if isinstance(value, date):
+            return value
+        parsed = read_date(value)
+        if parsed is None:
+            self.fail(f"'{value}' is not a date YYYY-MM-DD", param, ctx)
+        return parsed
+
+
+DATE = DateType()
 
 
 def root_option(function):
@@ -53,7 +117,7 @@ def shown_path(root: Path, relative: str) -> str:
     return os.path.relpath(resolved_root / relative, here)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=FunnelGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="funnel")
 def main():
     """funnel: a sales funnel that lives in git.

@@ -10,8 +10,7 @@ from .. import output
 from .base import Context, format_option, main, root_option, shown_path
 from ..model.checks import Diagnostic, check_workspace, from_problem
 from ..model.schema import SchemaError, load_schema
-from ..store.paths import kind_of_path
-from ..store.workspace import load_workspace
+from ..store.workspace import load_workspace, select_paths
 
 
 @main.command()
@@ -37,7 +36,7 @@ def check(paths, root, output_format):
         _print_diagnostics(root_dir, diagnostics, output_format)
         raise SystemExit(1)
     workspace = load_workspace(root_dir, schema)
-    only = _selected_paths(root_dir, paths, workspace) if paths else None
+    only = select_paths(workspace, paths) if paths else None
     from ..store.cache import HashCache
 
     hashes = HashCache(root_dir)  # an attachment is read again only when its stat changed
@@ -51,27 +50,6 @@ def check(paths, root, output_format):
         output.note(f"{output.plural(checked, 'file')} checked: {output.plural(errors, 'error')}, "
                     f"{output.plural(warnings, 'warning')}")
     raise SystemExit(1 if errors else 0)
-
-
-def _selected_paths(root: Path, paths, workspace) -> set[str]:
-    selected: set[str] = set()
-    known = {record.path for record in workspace.records}
-    resolved_root = root.resolve()
-    for given in paths:
-        absolute = Path(given).resolve()
-        if not absolute.exists():
-            raise click.ClickException(f"{given}: no such file or directory")
-        if not absolute.is_relative_to(resolved_root):
-            raise click.ClickException(f"{given}: not inside the workspace {root}")
-        relative = absolute.relative_to(resolved_root).as_posix()
-        if absolute.is_dir():
-            prefix = "" if relative == "." else relative + "/"
-            selected.update(path for path in known if path.startswith(prefix))
-        elif relative in known or relative == "schema.yaml":
-            selected.add(relative)
-        elif kind_of_path(relative) is None:
-            raise click.ClickException(f"{given}: not a record file (records are contacts/*.md and deals/*.md)")
-    return selected
 
 
 def _print_diagnostics(root: Path, diagnostics: list[Diagnostic], output_format: str) -> None:

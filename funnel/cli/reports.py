@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import output
-from .base import at_option, format_option, main, root_option
+from .base import DATE, at_option, format_option, main, root_option
 from .views import _view_context, _viewable
 
 
@@ -14,9 +14,9 @@ from .views import _view_context, _viewable
 
 @main.command()
 @click.argument("name", metavar="REPORT", type=click.Choice(("funnel", "losses", "velocity", "forecast", "payments")))
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+@click.option("--since", type=DATE, metavar="DATE",
               help="Count only events on or after DATE (YYYY-MM-DD); which events: see above.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+@click.option("--until", type=DATE, metavar="DATE",
               help="Count only events on or before DATE (YYYY-MM-DD).")
 @click.option("--owner", metavar="NAME", help="Only the deals of this owner.")
 @click.option("--by", "by", metavar="FIELD",
@@ -60,19 +60,11 @@ def report(name, since, until, owner, by, at, root, output_format):
       funnel report payments --format csv > awaited.csv
     """
     from ..views import report_text
-    from ..views.reports import SNAPSHOT_REPORTS, Period, ReportError, build_report
+    from ..views.reports import Period, build_report
 
-    since, until = (since.date() if since else None), (until.date() if until else None)
-    if name in SNAPSHOT_REPORTS and (since or until):
-        raise click.UsageError(f"the {name} report is a snapshot of now; it takes no --since/--until")
-    if since and until and since > until:
-        raise click.UsageError(f"--since {since} is after --until {until}")
+    period = Period(since, until)
     context = _view_context(root, at)
-    deals = _viewable(context, "deal")
-    try:
-        data = build_report(name, context.workspace, deals, context.today, Period(since, until), owner, by)
-    except ReportError as exc:
-        raise click.ClickException(str(exc))
+    data = build_report(name, context.workspace, _viewable(context, "deal"), context.today, period, owner, by)
     if output_format == "json":
         output.write_json(data)
     elif output_format == "text":

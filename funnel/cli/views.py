@@ -7,8 +7,6 @@ import click
 
 from .. import output
 from .base import Context, at_option, format_option, main, root_option, shown_path
-from ..model.schema import SchemaError, load_schema
-from ..store.workspace import WorkspaceError, load_workspace
 
 
 # -- views: show, list, board; init ----------------------------------------------------------------------------
@@ -24,57 +22,29 @@ def _view_context(root, at: str | None = None):
     revision, today being the commit's date unless FUNNEL_TODAY says otherwise."""
     import os
 
-    from ..errors import FunnelError
     from ..model import clock
-    from ..views.query import ViewContext
+    from ..views.query import open_view
 
     root_dir = Context(root).root()
     if at is not None:
         from ..git.snapshot import view_at
 
-        try:
-            return view_at(root_dir, at, clock.today() if os.environ.get("FUNNEL_TODAY") else None)
-        except FunnelError as exc:
-            raise click.ClickException(str(exc))
-    try:
-        schema = load_schema(root_dir / "schema.yaml")
-        today = clock.today()
-    except SchemaError as exc:
-        raise click.ClickException(f"{exc} (run 'funnel check')")
-    except clock.ClockError as exc:
-        raise click.ClickException(str(exc))
-    # views read every record: through the record cache in funnel's own directory (never stale)
-    return ViewContext(load_workspace(root_dir, schema, cached=True), today)
+        return view_at(root_dir, at, clock.today() if os.environ.get("FUNNEL_TODAY") else None)
+    return open_view(root_dir)
+
+
+def _note_skipped(skipped: int) -> None:
+    if skipped:
+        output.note(f"{output.plural(skipped, 'file')} skipped (invalid); run 'funnel check'")
 
 
 def _viewable(context, kind: str) -> list:
-    """The valid records of `kind`; how many files a view had to skip goes to stderr. A deal view also reads
-    contacts, so it counts skipped contacts too."""
-    shown, _ = context.workspace.viewable(kind)
-    _, skipped = context.workspace.viewable(None if kind == "deal" else kind)
-    if skipped:
-        output.note(f"{output.plural(len(skipped), 'file')} skipped (invalid); run 'funnel check'")
+    """The valid records of `kind`; how many files the view skips goes to stderr."""
+    from ..views.query import viewable
+
+    shown, skipped = viewable(context, kind)
+    _note_skipped(skipped)
     return shown
-
-
-def _view_conditions(schema, kind: str, conditions, owner=None, stale=False, due=False) -> list:
-    """--where, --owner, --stale and --due as conditions; a malformed one is a usage error (exit 2), an
-    unknown field or a value of the wrong type is refused (exit 1)."""
-    from ..views.query import QueryError, WhereSyntaxError, owner_condition, parse_where, parse_wheres
-
-    try:
-        wheres = parse_wheres(conditions, schema, kind)
-        if owner is not None:
-            wheres.append(owner_condition(schema, owner))
-        if stale:
-            wheres.append(parse_where("stale_days!=", schema, kind))
-        if due:
-            wheres.append(parse_where("overdue_days!=", schema, kind))
-    except WhereSyntaxError as exc:
-        raise click.UsageError(str(exc))
-    except QueryError as exc:
-        raise click.ClickException(str(exc))
-    return wheres
 
 
 @main.command()
@@ -102,10 +72,7 @@ def show(record_id, show_all, at, root, output_format):
 
     context = _view_context(root, at)
     workspace = context.workspace
-    try:
-        record = resolve_id(workspace, record_id)
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc))
+    record = resolve_id(workspace, record_id)
     if any(problem.severity == "error" for problem in record.problems):
         path = shown_path(workspace.root, record.path)
         output.note(f"{path}: invalid, some values are not shown; run 'funnel check {path}'")
@@ -143,40 +110,16 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, ro
       funnel list deals --due --owner ivanov
       funnel list contacts --where company= --format jsonl
     """
-    from ..views.cards import stage_order
-    from ..views.query import QueryError, columns, default_columns, select
-    from ..views.query import rows as read_rows
-    from ..model.records import record_data
+    from ..views.listing import list_records
 
-    kind = kind[:-1]
-    if kind == "contact" and (owner is not None or stale or due):
-        raise click.UsageError("--owner, --stale and --due apply to deals")
-    context = _view_context(root, at)
-    schema = context.schema
-    wheres = _view_conditions(schema, kind, conditions, owner, stale, due)
-    try:
-        chosen = columns(schema, kind, fields) if fields is not None else default_columns(schema, kind, stale, due)
-    except QueryError as exc:
-        raise click.ClickException(str(exc))
-    records = select(_viewable(context, kind), wheres, context)
-    rows = read_rows(records, chosen, context)
-    if kind == "deal":
-        order = sorted(range(len(records)), key=lambda i: (
-            -(rows[i].get("stale_days") or 0) if stale else 0, -(rows[i].get("overdue_days") or 0) if due else 0,
-            stage_order(schema, records[i]), records[i].id))
-        records, rows = [records[i] for i in order], [rows[i] for i in order]
-    names = [item.name for item in chosen]
-    whole = fields is None and output_format in ("json", "jsonl")
-    if whole:
-        extra = [name for name in ("stale_days", "overdue_days") if name in names]
-        rows = [{**record_data(record, schema), **{name: data[name] for name in extra}}
-                for record, data in zip(records, rows)]
-    if not rows and output_format == "text":
-        output.note(f"no {kind}s to list")
+    listing = list_records(_view_context(root, at), kind[:-1], conditions, fields, owner, stale, due,
+                           whole=output_format in ("json", "jsonl"))
+    _note_skipped(listing.skipped)
+    if not listing.rows and output_format == "text":
+        output.note(f"no {kind} to list")
         return
-    output.write_rows(rows, names, output_format, headers=not no_headers, whole_json=whole,
-                      labels={"days_in_stage": "days"},
-                      right_aligned={item.name for item in chosen if item.spec.fieldtype.is_number})
+    output.write_rows(listing.rows, listing.names, output_format, headers=not no_headers, whole_json=listing.whole,
+                      labels={"days_in_stage": "days"}, right_aligned=listing.right_aligned)
 
 
 @main.command()
@@ -205,10 +148,10 @@ def board(show_all, owner, conditions, limit, at, root, output_format):
       funnel board --all --format json
     """
     from ..views.board import board_json, build_board, render_board
-    from ..views.query import select
+    from ..views.query import select, view_conditions
 
     context = _view_context(root, at)
-    wheres = _view_conditions(context.schema, "deal", conditions, owner)
+    wheres = view_conditions(context.schema, "deal", conditions, owner)
     deals = select(_viewable(context, "deal"), wheres, context)
     columns = build_board(deals, context, include_closed=show_all)
     if output_format == "json":

@@ -7,39 +7,32 @@ from pathlib import Path
 import click
 
 from .. import output
-from .base import Context, format_option, main, root_option
-from ..model.schema import DEAL_BUILTIN_FIELDS, SchemaError, load_schema
-from ..store.workspace import WorkspaceError
+from .base import Context, WritingCommand, format_option, main, root_option
 
 
 # -- writing commands -----------------------------------------------------------------------------------------
-
-# fields only the CLI maintains: stages change with move, win and lose, which append the history
-PROTECTED_FIELDS = DEAL_BUILTIN_FIELDS
-
 
 def write_options(function):
     return click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
                         help="A field value, read by the field's type (repeatable).")(function)
 
 
-def run_write(action):
-    """Run a model write, turning refusals and bad values into one clear message and exit 1."""
-    from ..model.values import AssignmentSyntaxError, InvalidValue
-    from ..writing.writes import Refused
+def print_result(result, output_format: str, text_line: str) -> None:
+    """What a write prints: the record as `show --format json` shows it, or one line; warnings on stderr."""
+    from ..model.records import record_data
 
-    try:
-        return action()
-    except AssignmentSyntaxError as exc:
-        raise click.UsageError(str(exc))
-    except (Refused, InvalidValue, WorkspaceError) as exc:
-        raise click.ClickException(str(exc))
-    except SchemaError as exc:
-        raise click.ClickException(f"{exc} (run 'funnel check')")
-    except OSError as exc:
-        # a read-only workspace, a full disk, an unreadable file: nothing was written (writes are atomic)
-        where = f"{exc.filename}: " if exc.filename else ""
-        raise click.ClickException(f"{where}{exc.strerror or exc}; nothing was written")
+    if output_format == "json":
+        output.write_json(record_data(result.after, result.schema))
+    else:
+        output.write_lines([text_line])
+    for note in result.notes:
+        output.note(f"warning: {note}")
+
+
+def stage_line(result) -> str:
+    if result.old_stage == result.new_stage:
+        return f"{result.id}: stays in {result.new_stage}"
+    return f"{result.id}: {result.old_stage} → {result.new_stage}"
 
 
 @main.group()
@@ -63,7 +56,7 @@ def deal():
     """
 
 
-@contact.command("add")
+@contact.command("add", cls=WritingCommand)
 @write_options
 @root_option
 @format_option("text", "json")
@@ -75,12 +68,13 @@ def contact_add(assignments, root, output_format):
       id=$(funnel contact add --set name="Иванов Пётр" --set email=ivanov@example.ru \\
              --set source=referral --set equipment_preference=no_preference --set client_type=end_customer)
     """
-    root_dir = Context(root).root()
-    written = run_write(lambda: _add(root_dir, "contact", assignments))
-    _report_written(written, output_format, written.record.id)
+    from ..writing import api
+
+    result = api.add_contact(Context(root).root(), assignments)
+    print_result(result, output_format, result.id)
 
 
-@deal.command("add")
+@deal.command("add", cls=WritingCommand)
 @click.option("--contact", "contact_id", required=True, metavar="ID", help="The deal's contact (id or prefix).")
 @write_options
 @root_option
@@ -92,32 +86,13 @@ def deal_add(contact_id, assignments, root, output_format):
     Example:
       id=$(funnel deal add --contact c-4f8h --set title="Котельная, ЖК «Север»" --set owner=ivanov)
     """
-    root_dir = Context(root).root()
-    written = run_write(lambda: _add(root_dir, "deal", assignments + (f"contact={contact_id}",)))
-    _report_written(written, output_format, written.record.id)
+    from ..writing import api
+
+    result = api.add_deal(Context(root).root(), contact_id, assignments)
+    print_result(result, output_format, result.id)
 
 
-def _add(root_dir: Path, kind: str, assignments):
-    from ..model.values import parse_assignments
-    from ..writing.writes import add_record, new_deal_values
-
-    schema = load_schema(root_dir / "schema.yaml")
-    changes = parse_assignments(schema.kind(kind), list(assignments), PROTECTED_FIELDS)
-    return add_record(root_dir, kind, changes, new_deal_values if kind == "deal" else None)
-
-
-def _report_written(written, output_format: str, text_line: str | None) -> None:
-    from ..model.records import record_data
-
-    if output_format == "json":
-        output.write_json(record_data(written.record, written.schema))
-    elif text_line is not None:
-        output.write_lines([text_line])
-    for note in written.notes:
-        output.note(f"warning: {note}")
-
-
-@main.command("set")
+@main.command("set", cls=WritingCommand)
 @click.argument("record_id", metavar="ID")
 @click.argument("assignments", nargs=-1, metavar="FIELD=VALUE…")
 @click.option("--unset", "unsets", multiple=True, metavar="FIELD", help="Remove a field (repeatable).")
@@ -134,49 +109,16 @@ def set_command(record_id, assignments, unsets, root, output_format):
       funnel set d-7k3m amount=1250000.50 install_address="г. Казань, ул. Баумана, д. 12"
       funnel set d-7k3m categories=small,standard --unset next_action_due
     """
-    from ..model.values import parse_assignments
-    from ..writing.writes import update_record
+    from ..writing import api
 
-    root_dir = Context(root).root()
-    if not assignments and not unsets:
-        raise click.UsageError("nothing to change: give FIELD=VALUE or --unset FIELD")
-
-    def plan(tx, record):
-        kind = tx.schema.kind(record.kind)
-        changes = parse_assignments(kind, list(assignments), PROTECTED_FIELDS)
-        changes.update(parse_assignments(kind, [f"{name}=" for name in unsets], PROTECTED_FIELDS))
-        return changes, None, f"{record.kind} {record.id}"
-
-    def action():
-        return update_record(root_dir, record_id, plan)
-
-    written, before = run_write(action)
-    changed = ", ".join(list(dict.fromkeys([a.partition("=")[0].strip() for a in assignments] + list(unsets))))
-    line = f"{written.record.id}: {changed}" if written.changed else f"{written.record.id}: unchanged"
-    _report_written(written, output_format, line)
+    result = api.set_fields(Context(root).root(), record_id, assignments, unsets)
+    line = f"{result.id}: {', '.join(result.changed_fields)}" if result.changed else f"{result.id}: unchanged"
+    print_result(result, output_format, line)
 
 
 # -- moving deals through the pipeline ---------------------------------------------------------------------------
 
-def _stage_changes(tx, record, assignments) -> dict:
-    from ..model.values import parse_assignments
-    from ..writing.writes import resolve_references
-
-    changes = parse_assignments(tx.schema.kind(record.kind), list(assignments), PROTECTED_FIELDS)
-    resolve_references(tx, record.kind, changes)
-    return changes
-
-
-def _run_stage_plan(root_dir: Path, deal_id: str, make_plan, output_format: str) -> None:
-    from ..writing.writes import update_record
-
-    written, before = run_write(lambda: update_record(root_dir, deal_id, make_plan, kind="deal"))
-    old, new = before.fields.get("stage"), written.record.fields.get("stage")
-    line = f"{written.record.id}: {old} → {new}" if old != new else f"{written.record.id}: stays in {new}"
-    _report_written(written, output_format, line)
-
-
-@main.command()
+@main.command(cls=WritingCommand)
 @click.argument("deal_id", metavar="DEAL")
 @click.argument("stage", required=False)
 @click.option("--next", "step", flag_value="next", help="The next stage on the main path (optional stages "
@@ -198,19 +140,13 @@ def move(deal_id, stage, step, reopen, assignments, root, output_format):
       funnel move d-7k3m --next --set install_address="г. Казань, ул. Баумана, д. 12"
       funnel move d-7k3m proposal --reopen
     """
-    from ..writing.lifecycle import move_plan
+    from ..writing import api
 
-    if bool(stage) == bool(step):
-        raise click.UsageError("give either STAGE or one of --next / --prev")
-    root_dir = Context(root).root()
-
-    def plan(tx, record):
-        return move_plan(stage, step, _stage_changes(tx, record, assignments), reopen)(tx, record)
-
-    _run_stage_plan(root_dir, deal_id, plan, output_format)
+    result = api.move(Context(root).root(), deal_id, stage, step=step, assignments=assignments, reopen=reopen)
+    print_result(result, output_format, stage_line(result))
 
 
-@main.command()
+@main.command(cls=WritingCommand)
 @click.argument("deal_id", metavar="DEAL")
 @click.option("--reopen", is_flag=True, help="Allow winning a deal that was lost.")
 @write_options
@@ -223,17 +159,13 @@ def win(deal_id, reopen, assignments, root, output_format):
     Example:
       funnel win d-7k3m --set postpayment_paid_on=2026-06-01
     """
-    from ..writing.lifecycle import win_plan
+    from ..writing import api
 
-    root_dir = Context(root).root()
-
-    def plan(tx, record):
-        return win_plan(_stage_changes(tx, record, assignments), reopen)(tx, record)
-
-    _run_stage_plan(root_dir, deal_id, plan, output_format)
+    result = api.win(Context(root).root(), deal_id, assignments=assignments, reopen=reopen)
+    print_result(result, output_format, stage_line(result))
 
 
-@main.command()
+@main.command(cls=WritingCommand)
 @click.argument("deal_id", metavar="DEAL")
 @click.option("--reason", required=True, help="A loss reason from schema.yaml's list.")
 @click.option("--comment", required=True, help="Why the deal was lost, in words (required, non-blank).")
@@ -248,23 +180,13 @@ def lose(deal_id, reason, comment, assignments, root, output_format):
       funnel lose d-7k3m --reason price --comment "Выбрали поставщика дешевле на 15%"
       funnel lose d-7k3m --reason finance_ban --comment "Долг по прошлому договору" --set finance_check=banned
     """
-    from ..writing.lifecycle import lose_plan
-    from ..model.schema import LOSS_REASON
-    from ..model.values import InvalidValue, field_spec, parse_value
+    from ..writing import api
 
-    root_dir = Context(root).root()
-
-    def plan(tx, record):
-        try:
-            parsed_reason = parse_value(field_spec(tx.schema.kind("deal"), LOSS_REASON), reason)
-        except InvalidValue as exc:
-            raise InvalidValue(f"--reason: {exc}") from None
-        return lose_plan(parsed_reason, comment, _stage_changes(tx, record, assignments))(tx, record)
-
-    _run_stage_plan(root_dir, deal_id, plan, output_format)
+    result = api.lose(Context(root).root(), deal_id, reason, comment, assignments=assignments)
+    print_result(result, output_format, stage_line(result))
 
 
-@main.command()
+@main.command(cls=WritingCommand)
 @click.argument("deal_id", metavar="DEAL")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--field", default="acceptance_docs", show_default=True, help="The attachments field to record it in.")
@@ -277,11 +199,10 @@ def attach(deal_id, file, field, root, output_format):
     Example:
       funnel attach d-7k3m ~/scans/akt-priemki.pdf
     """
-    from ..writing.attachments import attach as attach_file
+    from ..writing import api
 
-    root_dir = Context(root).root()
-    written, stored = run_write(lambda: attach_file(root_dir, deal_id, file, field))
-    _report_written(written, output_format, f"{written.record.id}: {field} + {stored}")
+    result = api.attach(Context(root).root(), deal_id, file, field)
+    print_result(result, output_format, f"{result.id}: {field} + {result.attached}")
 
 
 @main.command()
@@ -301,10 +222,7 @@ def init(directory, root, output_format):
     from ..writing.scaffold import init_workspace
 
     target = directory or root or Path(".")
-    try:
-        made = init_workspace(target)
-    except (WorkspaceError, OSError) as exc:
-        raise click.ClickException(str(exc))
+    made = init_workspace(target)
     if made.git_problem:
         output.note(f"warning: {made.git_problem}")
     if output_format == "json":

@@ -14,8 +14,7 @@ from ..errors import UsageError
 from .fieldtypes import InvalidValue
 from .schema import FieldSpec, Kind
 
-__all__ = ["InvalidValue", "AssignmentSyntaxError", "split_assignment", "field_spec", "parse_value",
-           "parse_assignments"]
+__all__ = ["InvalidValue", "AssignmentSyntaxError", "split_assignment", "field_spec", "parse_value"]
 
 
 class AssignmentSyntaxError(UsageError):
@@ -46,15 +45,3 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
     if text == "":
         return None
     return spec.fieldtype.parse(text)
-
-
-def parse_assignments(kind: Kind, assignments: list[str], protected: tuple[str, ...] = ()) -> dict[str, Any]:
-    """{field: typed value or None} from FIELD=VALUE texts; protected fields are refused."""
-    changes: dict[str, Any] = {}
-    for text in assignments:
-        name, raw = split_assignment(text)
-        if name in protected:
-            raise InvalidValue(f"'{name}' cannot be set directly" + (
-                "; stages change with 'funnel move', 'win' or 'lose'" if name in ("stage", "history") else ""))
-        changes[name] = parse_value(field_spec(kind, name), raw)
-    return changes

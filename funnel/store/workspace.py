@@ -93,6 +93,31 @@ def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Reco
     return matches[0]
 
 
+def select_paths(workspace: Workspace, given: Iterable[str | os.PathLike]) -> set[str]:
+    """The records (relative paths; schema.yaml too) that PATHs name, as `check PATH…` takes them: files, or
+    directories meaning every record under them. A path outside the workspace, missing, or not a record file
+    is refused."""
+    root = workspace.root
+    known = {record.path for record in workspace.records}
+    resolved_root = root.resolve()
+    selected: set[str] = set()
+    for path in given:
+        absolute = Path(path).resolve()
+        if not absolute.exists():
+            raise WorkspaceError(f"{path}: no such file or directory")
+        if not absolute.is_relative_to(resolved_root):
+            raise WorkspaceError(f"{path}: not inside the workspace {root}")
+        relative = absolute.relative_to(resolved_root).as_posix()
+        if absolute.is_dir():
+            prefix = "" if relative == "." else relative + "/"
+            selected.update(name for name in known if name.startswith(prefix))
+        elif relative in known or relative == SCHEMA_FILE:
+            selected.add(relative)
+        elif kind_of_path(relative) is None:
+            raise WorkspaceError(f"{path}: not a record file (records are contacts/*.md and deals/*.md)")
+    return selected
+
+
 def mint_id(kind: str, taken: Iterable[str], length: int = 8) -> str:
     """A fresh random id: no shared counter, so two people on two branches never mint the same one."""
     taken = set(taken)

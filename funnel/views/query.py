@@ -21,7 +21,8 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 from ..errors import FunnelError, UsageError
 from ..model import aging
@@ -231,3 +232,40 @@ def rows(records: list[Record], chosen: list[Column], context: ViewContext) -> l
             values.append([item.value(record, context) for record in records])
     names = [item.name for item in chosen]
     return [dict(zip(names, cells)) for cells in zip(*values)] if chosen else [{} for _ in records]
+
+
+# -- what every view starts from -------------------------------------------------------------------------------
+
+def open_view(root: Path) -> ViewContext:
+    """The workspace at `root` loaded for a view — through the column cache, never stale — with today's date
+    (FUNNEL_TODAY when set)."""
+    from ..model import clock
+    from ..model.schema import load_schema
+    from ..store.paths import SCHEMA_FILE
+    from ..store.workspace import load_workspace
+
+    schema = load_schema(root / SCHEMA_FILE)
+    today = clock.today()
+    return ViewContext(load_workspace(root, schema, cached=True), today)
+
+
+def viewable(context: ViewContext, kind: str) -> tuple[list[Record], int]:
+    """The valid records of `kind`, and how many files a view of them must skip as invalid. A deal view reads
+    contacts too, so it counts skipped contacts as well."""
+    shown, _ = context.workspace.viewable(kind)
+    _, skipped = context.workspace.viewable(None if kind == "deal" else kind)
+    return shown, len(skipped)
+
+
+def view_conditions(schema: Schema, kind: str, wheres: Iterable[str] = (), owner: str | None = None,
+                    stale: bool = False, due: bool = False) -> list[Where]:
+    """--where, --owner, --stale and --due as conditions; a malformed one is a usage error (WhereSyntaxError),
+    an unknown field or a value of the wrong type is refused (QueryError)."""
+    conditions = parse_wheres(wheres, schema, kind)
+    if owner is not None:
+        conditions.append(owner_condition(schema, owner))
+    if stale:
+        conditions.append(parse_where("stale_days!=", schema, kind))
+    if due:
+        conditions.append(parse_where("overdue_days!=", schema, kind))
+    return conditions

@@ -40,7 +40,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
-from ..errors import FunnelError
+from ..errors import FunnelError, UsageError
 from .query import QueryError, ViewContext, column, owner_condition, select
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, LOST_AT, Schema, Stage
@@ -70,12 +70,27 @@ class ReportError(FunnelError, ValueError):
     """The report cannot be made as asked; one line for the person."""
 
 
+class PeriodError(ReportError, UsageError):
+    """A period the report cannot take (a usage error, exit 2)."""
+
+
 # -- the period --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Period:
+    """Inclusive dates; either may be open. The one place that says which periods a report takes."""
+
     since: date | None = None
     until: date | None = None
+
+    def __post_init__(self):
+        if self.since and self.until and self.since > self.until:
+            raise PeriodError(f"--since {self.since} is after --until {self.until}")
+
+    def check_for(self, report: str) -> None:
+        """Refuse a period for a report that is a snapshot of now."""
+        if report in SNAPSHOT_REPORTS and not self.unbounded:
+            raise PeriodError(f"the {report} report is a snapshot of now and takes no --since/--until")
 
     @property
     def unbounded(self) -> bool:
@@ -576,8 +591,7 @@ def build_report(name: str, workspace: Workspace, deals: list[Record], today: da
     "groups": [{"value", "label", …the report of the group's deals}, …]."""
     if name not in REPORTS:
         raise ReportError(f"unknown report '{name}' (one of {', '.join(REPORT_NAMES)})")
-    if name in SNAPSHOT_REPORTS and not period.unbounded:
-        raise ReportError(f"the {name} report is a snapshot of now and takes no --since/--until")
+    period.check_for(name)
     schema = workspace.schema
     context = ViewContext(workspace, today)
     target = split_column(schema, by) if by else None

@@ -17,7 +17,7 @@ from ..store.atomic import atomic_write
 from ..model.checks import file_sha256
 from ..model.records import Record
 from ..model.schema import DIR_OF_KIND
-from .writes import Refused, Written, update_record
+from .writes import Edit, Refused, WriteResult, update_record
 
 UNSAFE = re.compile(r"[^\w.\-]+")
 
@@ -33,8 +33,8 @@ def safe_name(name: str) -> str:
     return f"{stem[:100]}.{suffix}" if suffix else stem[:100]
 
 
-def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Written, str]:
-    """Copy `source` under the deal's folder and record it; returns what was written and the stored path."""
+def attach(root: Path, deal_text: str, source: Path, field: str = "acceptance_docs") -> WriteResult:
+    """Copy `source` under the deal's folder and record it in the attachments field `field`."""
     if source.is_symlink():
         raise Refused(f"{source}: is a symbolic link; attach the file it points to")
     if source.is_dir():
@@ -44,9 +44,8 @@ def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Writte
     data = source.read_bytes()  # hashed and copied from the same bytes, even if the file changes meanwhile
     digest = hashlib.sha256(data).hexdigest()
     created: list[Path] = []  # files and folders this command made, removed again if the write is refused
-    stored: list[str] = []
 
-    def plan(tx, record: Record):
+    def plan(tx, record: Record, changes) -> Edit:
         if record.kind != "deal":
             raise Refused(f"{record.id} is a contact; files are attached to deals")
         spec = tx.schema.kind("deal").fields.get(field)
@@ -58,15 +57,16 @@ def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Writte
                 folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
             raise Refused(f"{folder}: leads outside the workspace; refusing to write there")
         relative = store(folder, safe_name(source.name), data, digest, created)
+        stored = f"{DIR_OF_KIND['deal']}/{record.id}/{relative}"
         entries = list(record.fields.get(field) or [])
-        item = {"path": f"{DIR_OF_KIND['deal']}/{record.id}/{relative}", "sha256": digest}
+        item = {"path": stored, "sha256": digest}
         if item not in entries:
             entries.append(item)
-        stored.append(item["path"])
-        return {field: entries}, None, f"deal {record.id}: attach {item['path']}"
+        copied = (stored,) if any(path.is_file() for path in created) else ()  # else an identical file was there
+        return Edit({field: entries}, files=copied, attached=stored)
 
     try:
-        written, _ = update_record(root, deal_text, plan, kind="deal")
+        return update_record(root, "attach", deal_text, plan, kind="deal")
     except BaseException:
         for path in reversed(created):
             if path.is_dir():
@@ -74,7 +74,6 @@ def attach(root: Path, deal_text: str, source: Path, field: str) -> tuple[Writte
             else:
                 path.unlink(missing_ok=True)
         raise
-    return written, stored[-1]
 
 
 def store(folder: Path, name: str, data: bytes, digest: str, created: list[Path]) -> str:

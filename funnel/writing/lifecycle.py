@@ -1,9 +1,8 @@
 """Moving deals through the pipeline: move, win, lose — one gate implementation with `check`.
 
-Each function here is a *plan* for writes.update_record: from the deal as it is now (read under the lock) it
-says which fields change, which history entry to append, and what to call the change. The gate itself is
-gates.unmet_requirements, the very function `check` uses, so a move the CLI accepts never introduces a
-`check` error.
+Each `*_edit` here decides, from the deal as it is now (read under the lock) and the fields asked for, which
+fields change and which history entry to append (a writes.Edit). The write then judges the result with
+checks.check_gates, the very check `check` runs, so a move the API accepts never introduces a `check` error.
 """
 
 from __future__ import annotations
@@ -11,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import clock
-from ..model.gates import unmet_requirements
 from ..model.records import Record
 from ..model.schema import LOSS_COMMENT, LOSS_REASON, LOST_AT, Schema, Stage
-from .writes import Refused
-
+from ..model.values import InvalidValue, field_spec, parse_value
+from .writes import Edit, Refused
 
 
 def next_stage(schema: Schema, current: Stage) -> Stage:
@@ -56,71 +54,53 @@ def current_stage(schema: Schema, record: Record) -> Stage:
     return stage
 
 
-def stage_change(tx, record: Record, target: Stage, changes: dict[str, Any], reopen: bool) \
-        -> tuple[dict[str, Any], dict | None, str]:
-    """The plan of a stage change: fields, stage and history entry, refused unless the target's gates hold."""
-    schema = tx.schema
-    current = current_stage(schema, record)
-    what = f"deal {record.id}: {current.id} → {target.id}"
+def stage_change(record: Record, current: Stage, target: Stage, changes: dict[str, Any], reopen: bool) -> Edit:
+    """The edit of a stage change: fields, stage and history entry; the write refuses it unless the result
+    meets every gate of `target`."""
     if current.terminal is not None and target.id != current.id and not reopen:
         raise Refused(f"deal {record.id} is {current.id}; moving it back to '{target.id}' needs --reopen")
     if target.terminal == "lost" and current.terminal is None:
         changes.setdefault(LOST_AT, current.id)
     if target.id == current.id:
-        return changes, None, f"deal {record.id}: stays in {current.id}"
+        return Edit(changes)
     changes["stage"] = target.id
-    proposed = _with_changes(record, changes)
-    unmet = [u for u in unmet_requirements(proposed, schema, tx.context.replacing(proposed))
-             if u.severity == "error"]
-    if unmet:
-        raise Refused(f"cannot move {record.id} from {current.id} to {target.id}; unmet:",
-                      [_describe(u) for u in unmet])
-    return changes, {"stage": target.id, "at": clock.now()}, what
+    return Edit(changes, {"stage": target.id, "at": clock.now()},
+                gate=f"cannot move {record.id} from {current.id} to {target.id}; unmet:")
 
 
-def _describe(unmet) -> str:
-    return f"{unmet.message} (gate of stage '{unmet.stage}')" if unmet.stage else unmet.message
+def _deal_only(record: Record, what: str) -> None:
+    if record.kind != "deal":
+        raise Refused(f"{record.id} is a contact; only deals {what}")
 
 
-def _with_changes(record: Record, changes: dict[str, Any]) -> Record:
-    fields = {name: value for name, value in record.fields.items() if changes.get(name, value) is not None}
-    fields.update({name: value for name, value in changes.items() if value is not None})
-    return Record(record.kind, record.path, fields, dict(record.unknown), dict(record.positions))
+def move_edit(schema: Schema, record: Record, changes: dict[str, Any], target_id: str | None, step: str | None,
+              reopen: bool) -> Edit:
+    _deal_only(record, "move through stages")
+    current = current_stage(schema, record)
+    return stage_change(record, current, resolve_target(schema, current, target_id, step), changes, reopen)
 
 
-def move_plan(target_id: str | None, step: str | None, changes: dict[str, Any], reopen: bool):
-    def plan(tx, record: Record):
-        if record.kind != "deal":
-            raise Refused(f"{record.id} is a contact; only deals move through stages")
-        target = resolve_target(tx.schema, current_stage(tx.schema, record), target_id, step)
-        return stage_change(tx, record, target, dict(changes), reopen)
-    return plan
+def win_edit(schema: Schema, record: Record, changes: dict[str, Any], reopen: bool) -> Edit:
+    _deal_only(record, "are won")
+    won = schema.terminal_stage("won")
+    current = current_stage(schema, record)
+    if current.id == won.id:
+        raise Refused(f"deal {record.id} is already won")
+    if current.terminal is not None and not reopen:
+        raise Refused(f"deal {record.id} is {current.id}; winning it needs --reopen")
+    return stage_change(record, current, won, changes, True)
 
 
-def win_plan(changes: dict[str, Any], reopen: bool):
-    def plan(tx, record: Record):
-        if record.kind != "deal":
-            raise Refused(f"{record.id} is a contact; only deals are won")
-        won = tx.schema.terminal_stage("won")
-        if current_stage(tx.schema, record).id == won.id:
-            raise Refused(f"deal {record.id} is already won")
-        if current_stage(tx.schema, record).terminal is not None and not reopen:
-            raise Refused(f"deal {record.id} is {record.fields['stage']}; winning it needs --reopen")
-        return stage_change(tx, record, won, dict(changes), True)
-    return plan
-
-
-def lose_plan(reason: str, comment: str, changes: dict[str, Any]):
-    def plan(tx, record: Record):
-        if record.kind != "deal":
-            raise Refused(f"{record.id} is a contact; only deals are lost")
-        current = current_stage(tx.schema, record)
-        if current.terminal is not None:
-            raise Refused(f"deal {record.id} is already {current.id}; only an open deal can be lost")
-        lost = tx.schema.terminal_stage("lost")
-        merged = dict(changes)
-        merged[LOSS_REASON] = reason
-        merged[LOSS_COMMENT] = comment
-        merged[LOST_AT] = current.id
-        return stage_change(tx, record, lost, merged, False)
-    return plan
+def lose_edit(schema: Schema, record: Record, changes: dict[str, Any], reason: str, comment: str) -> Edit:
+    _deal_only(record, "are lost")
+    current = current_stage(schema, record)
+    if current.terminal is not None:
+        raise Refused(f"deal {record.id} is already {current.id}; only an open deal can be lost")
+    try:
+        reason = parse_value(field_spec(schema.kind("deal"), LOSS_REASON), reason)
+    except InvalidValue as exc:
+        raise InvalidValue(f"--reason: {exc}") from None
+    changes[LOSS_REASON] = reason
+    changes[LOSS_COMMENT] = comment
+    changes[LOST_AT] = current.id
+    return stage_change(record, current, schema.terminal_stage("lost"), changes, False)

@@ -3,7 +3,10 @@
 A write reads the workspace under the workspace lock (so parallel commands never lose each other's updates),
 edits only the lines it must (editing.py), reads the result back as `check` would, and refuses — writing
 nothing — when the result has an error the file did not have before. An old, unrelated problem in the file
-does not block an edit; `check` still reports it.
+does not block an edit; `check` still reports it. A stage change must, besides, meet every gate of its new
+stage in full.
+
+`add_record` and `update_record` are the two ways in; `api.py` holds the entry points built on them.
 """
 
 from __future__ import annotations
@@ -11,39 +14,122 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
-from ..model import clock
-from ..store.atomic import LockTimeout, atomic_write, workspace_lock
-from ..store.cache import record_written
-from ..model.checks import CheckRun, Diagnostic, check_record
+from ..errors import FunnelError
 from ..frontmatter.editing import EditError, append_item, render_record, set_field, unset_field
+from ..model import clock
+from ..model.checks import CheckRun, Diagnostic, check_gates, check_record
 from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
-from ..store.workspace import load_workspace, mint_id, resolve_id
-from ..model.schema import DIR_OF_KIND, Schema
-from ..errors import FunnelError
+from ..model.schema import DEAL_BUILTIN_FIELDS, DIR_OF_KIND, LOSS_COMMENT, LOSS_REASON, Schema
+from ..model.values import InvalidValue, field_spec, parse_value, split_assignment
+from ..store.atomic import LockTimeout, atomic_write, workspace_lock
+from ..store.cache import record_written
+from ..store.workspace import WorkspaceError, load_workspace, mint_id, resolve_id
 
+# fields only the write API maintains: stages change with move, win and lose, which append the history
+PROTECTED_FIELDS = DEAL_BUILTIN_FIELDS
+
+# FIELD=VALUE texts as the command line gives them, or {field: value}: a str value is read by the field's type
+# as the command line's would be, None removes the field, anything else is taken as the typed value itself
+Assignments = Mapping[str, Any] | Iterable[str]
 
 
 class Refused(FunnelError):
-    """The command is refused and nothing was written; `problems` are the reasons, one per line."""
+    """The write is refused and nothing was written. `diagnostics` are the reasons when they are about what
+    a file would hold: the result as `check` would judge it (path, line, column — in the text the write would
+    have written —, severity, code, message); `path` is the record the write was for, whose own problems need
+    no path when shown."""
 
-    def __init__(self, message: str, problems: list[str] | None = None):
+    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = (), path: str | None = None):
         super().__init__(message)
         self.message = message
-        self.problems = problems or []
+        self.diagnostics = tuple(diagnostics)
+        self.path = path
+
+    @property
+    def problems(self) -> list[str]:
+        return problem_lines(self.diagnostics, self.path)
 
     def __str__(self) -> str:
         return "\n".join([self.message] + [f"  {problem}" for problem in self.problems])
 
 
-@dataclass
-class Written:
-    record: Record  # the record as written (re-read from the new bytes)
-    schema: Schema  # the schema it was judged by (to print it as `show --format json` does)
-    changed: bool  # False when the file already held exactly this
-    notes: list[str] = field(default_factory=list)  # warnings the person should see
+def problem_lines(diagnostics: Iterable[Diagnostic], path: str | None) -> list[str]:
+    """One line per diagnostic for a person: the message, after its file when that is another record's."""
+    return [d.message if d.path == path else f"{d.path}: {d.message}" for d in diagnostics]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What a write changes in one record, decided from the record as it is now (read under the lock)."""
+
+    changes: dict[str, Any]  # field → typed value; None removes the field
+    history: dict | None = None  # an entry to append to `history` (a stage change)
+    gate: str | None = None  # a stage change: the refusal's message when the result misses a gate of its stage
+    files: tuple[str, ...] = ()  # files written besides the record (an attachment's copy), relative to the root
+    attached: str | None = None  # attach: the path recorded
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one write did: all a command prints, and all a commit message needs."""
+
+    action: str  # "add", "set", "move", "win", "lose" or "attach"
+    kind: str  # "contact" | "deal"
+    id: str
+    path: str  # the record's file, relative to the workspace root
+    before: Record | None = field(repr=False)  # the record as it was; None for a new one
+    after: Record = field(repr=False)  # as it is now, read back from the bytes written (== before when unchanged)
+    schema: Schema = field(repr=False)  # the schema it was judged by (to print it as `show --format json` does)
+    written: tuple[str, ...] = ()  # every file written, relative to the root, the record last; () when unchanged
+    changed_fields: tuple[str, ...] = ()  # fields whose value differs (the ones asked for first, in their order)
+    warnings: tuple[Diagnostic, ...] = ()  # new warnings of the result (never errors: those refuse the write)
+    attached: str | None = None  # attach: the stored file's path, relative to the root
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written)
+
+    @property
+    def old_stage(self) -> str | None:
+        return self.before.fields.get("stage") if self.before is not None else None
+
+    @property
+    def new_stage(self) -> str | None:
+        return self.after.fields.get("stage")
+
+    @property
+    def loss_reason(self) -> str | None:
+        return self.after.fields.get(LOSS_REASON) if self.action == "lose" else None
+
+    @property
+    def loss_comment(self) -> str | None:
+        return self.after.fields.get(LOSS_COMMENT) if self.action == "lose" else None
+
+    @property
+    def notes(self) -> list[str]:
+        """The warnings as lines for a person."""
+        return problem_lines(self.warnings, self.path)
+
+    @property
+    def summary(self) -> str:
+        """The change in words, as a reviewer reads it: `deal d-7k3m9x2q: proposal → decision`."""
+        name = f"{self.kind} {self.id}"
+        if self.action == "add":
+            label = self.after.fields.get("title") or self.after.fields.get("name")
+            return f"new {name}" + (f": {label}" if label else "")
+        if not self.changed:
+            return f"{name}: unchanged"
+        if self.action == "attach":
+            return f"{name}: attach {self.attached}"
+        if self.action in ("move", "win", "lose"):
+            if self.old_stage == self.new_stage:
+                return f"{name}: stays in {self.new_stage}"
+            reason = f" ({self.loss_reason})" if self.loss_reason else ""
+            return f"{name}: {self.old_stage} → {self.new_stage}{reason}"
+        return f"{name}: set {', '.join(self.changed_fields)}"
 
 
 class Transaction:
@@ -77,12 +163,10 @@ class Transaction:
         return self._lock.__exit__(*exc_info)
 
     @property
-    def schema(self):
+    def schema(self) -> Schema:
         return self.workspace.schema
 
     def resolve(self, text: str, kind: str | None = None) -> Record:
-        from ..store.workspace import WorkspaceError
-
         try:
             return resolve_id(self.workspace, text, kind)
         except WorkspaceError as exc:
@@ -98,6 +182,26 @@ class Transaction:
     def key_order(self, kind: str) -> list[str]:
         return list(self.schema.kind(kind).fields)
 
+    def read_assignments(self, kind: str, assignments: Assignments = (), unset: Iterable[str] = ()) \
+            -> dict[str, Any]:
+        """{field: typed value, or None to remove it}, each field checked against the schema; a reference to
+        a contact may be any unique prefix of its id, as every id on the command line (the file stores the
+        whole id)."""
+        fields = self.schema.kind(kind)
+        pairs = list(assignments.items()) if isinstance(assignments, Mapping) else \
+            [split_assignment(text) for text in assignments]
+        pairs += [(name.strip(), None) for name in unset]
+        changes: dict[str, Any] = {}
+        for name, value in pairs:
+            if name in PROTECTED_FIELDS:
+                raise InvalidValue(f"'{name}' cannot be set directly" + (
+                    "; stages change with 'funnel move', 'win' or 'lose'" if name in ("stage", "history") else ""))
+            spec = field_spec(fields, name)
+            changes[name] = parse_value(spec, value) if isinstance(value, str) else value
+            if spec.fieldtype.references == "contact" and isinstance(changes[name], str) and changes[name].strip():
+                changes[name] = self.resolve(changes[name].strip(), "contact").id
+        return changes
+
     # -- validation ------------------------------------------------------------------------------------------
     def diagnostics(self, records: list[Record], context: GateContext) -> list[Diagnostic]:
         run = CheckRun(self.workspace, context, self.hashes.sha256)
@@ -110,7 +214,14 @@ class Transaction:
         """Deals whose gates may read `record`: those of the same counterparty, as the schema groups them."""
         return context.counterparty_deals(record, prior_deal_groupings(self.schema))
 
-    def refuse_new_errors(self, old: Record | None, new: Record, what: str) -> list[str]:
+    def refuse_unmet_gates(self, new: Record, message: str) -> None:
+        """A stage change: every gate of the new stage must hold, old gaps included."""
+        run = CheckRun(self.workspace, self.context.replacing(new), self.hashes.sha256)
+        unmet = [d for d in check_gates(new, run) if d.severity == "error"]
+        if unmet:
+            raise Refused(message, unmet, new.path)
+
+    def refuse_new_errors(self, old: Record | None, new: Record, what: str) -> tuple[Diagnostic, ...]:
         """Raise Refused when `new` (or a deal that depends on it) gains an error; return new warnings."""
         new_context = self.context.replacing(new)
         before_records = ([old] if old is not None else []) + (self.affected(old, self.context) if old else [])
@@ -120,37 +231,43 @@ class Transaction:
         before_records += [r for r in self.affected(new, self.context) if r.id not in before_ids]
         before = Counter(_key(d) for d in self.diagnostics(before_records, self.context))
         added: list[Diagnostic] = []
-        warnings: list[str] = []
+        warnings: list[Diagnostic] = []
         for diagnostic in self.diagnostics(after_records, new_context):
             key = _key(diagnostic)
             if before[key] > 0:
                 before[key] -= 1
                 continue
-            if diagnostic.severity == "error":
-                added.append(diagnostic)
-            else:
-                warnings.append(_problem_text(diagnostic, new))
+            (added if diagnostic.severity == "error" else warnings).append(diagnostic)
         if added:
-            raise Refused(f"{what}: refused, nothing written:", [_problem_text(d, new) for d in added])
-        return warnings
+            raise Refused(f"{what}: refused, nothing written:", added, new.path)
+        return tuple(warnings)
 
     # -- writing ----------------------------------------------------------------------------------------------
-    def write(self, record_path: str, text: str, kind: str, old: Record | None, what: str) -> Written:
+    def write(self, record_path: str, text: str, kind: str, old: Record | None, gate: str | None = None) \
+            -> tuple[Record, tuple[Diagnostic, ...]]:
+        """Write `text` as the record at `record_path` when it passes; the record as written and its new
+        warnings."""
         data = text.encode("utf-8")
         new = build_record(self.schema, kind, record_path, data)
-        warnings = self.refuse_new_errors(old, new, what)
+        if gate is not None:
+            self.refuse_unmet_gates(new, gate)
+        warnings = self.refuse_new_errors(old, new, f"{kind} {old.id}" if old is not None else f"new {kind}")
         atomic_write(self.root / record_path, data)
         record_written(self.root, self.schema, new, data)  # the cache's row, in the same lock
-        return Written(new, self.schema, True, warnings)
+        return new, warnings
 
 
 def _key(diagnostic: Diagnostic) -> tuple:
     return diagnostic.path, diagnostic.code, diagnostic.message
 
 
-def _problem_text(diagnostic: Diagnostic, record: Record) -> str:
-    prefix = "" if diagnostic.path == record.path else f"{diagnostic.path}: "
-    return f"{prefix}{diagnostic.message}"
+def changed_fields(before: Record | None, after: Record, first: Iterable[str] = ()) -> tuple[str, ...]:
+    """The fields whose value differs between `before` and `after`: the names in `first` (what was asked for)
+    in their order, then the others in the file's order. Values compare by their exact form (1250000.10 is
+    not 1250000.1), as the file holds them."""
+    old = before.fields if before is not None else {}
+    names = dict.fromkeys([*first, *after.fields, *old])
+    return tuple(name for name in names if repr(old.get(name)) != repr(after.fields.get(name)))
 
 
 # -- the edits every command makes -----------------------------------------------------------------------------
@@ -167,12 +284,13 @@ def edit_text(text: str, changes: dict[str, Any], order: list[str], history_entr
     return text
 
 
-def add_record(root: Path, kind: str, changes: dict[str, Any],
-               prepare: Callable[[Transaction, dict[str, Any]], None] | None = None) -> Written:
-    """A new contact or deal: a fresh id, the given fields, validated as a whole; refused when invalid."""
+def add_record(root: Path, kind: str, assignments: Assignments = (),
+               prepare: Callable[[Transaction, dict[str, Any]], None] | None = None) -> WriteResult:
+    """A new contact or deal: a fresh id, the given fields, validated as a whole; refused when invalid.
+    `prepare(tx, values)` adds what the kind starts with (a deal's stage and history)."""
     with Transaction(root) as tx:
-        values = {name: value for name, value in changes.items() if value is not None}
-        resolve_references(tx, kind, values)
+        values = {name: value for name, value in tx.read_assignments(kind, assignments).items()
+                  if value is not None}
         if prepare is not None:
             prepare(tx, values)
         record_id = mint_id(kind, tx.workspace.by_id)
@@ -180,21 +298,12 @@ def add_record(root: Path, kind: str, changes: dict[str, Any],
             record_id = mint_id(kind, set(tx.workspace.by_id) | {record_id})
         values["id"] = record_id
         order = tx.key_order(kind)
-        fields = [(name, values[name]) for name in order if name in values]
-        text = render_record(fields)
+        text = render_record([(name, values[name]) for name in order if name in values])
         relative = f"{DIR_OF_KIND[kind]}/{record_id}.md"
         (root / DIR_OF_KIND[kind]).mkdir(exist_ok=True)
-        return tx.write(relative, text, kind, None, f"new {kind}")
-
-
-def resolve_references(tx: Transaction, kind: str, values: dict[str, Any]) -> None:
-    """A reference to a contact may be given by any unique prefix of its id, as every id on the command line;
-    the file stores the whole id."""
-    fields = tx.schema.kind(kind).fields
-    for name, value in values.items():
-        spec = fields.get(name)
-        if spec is not None and spec.type == "contact" and isinstance(value, str) and value.strip():
-            values[name] = tx.resolve(value.strip(), "contact").id
+        new, warnings = tx.write(relative, text, kind, None)
+        return WriteResult("add", kind, record_id, relative, None, new, tx.schema, (relative,),
+                           changed_fields(None, new), warnings)
 
 
 def new_deal_values(tx: Transaction, values: dict[str, Any]) -> None:
@@ -206,21 +315,26 @@ def new_deal_values(tx: Transaction, values: dict[str, Any]) -> None:
     values["history"] = [{"stage": first, "at": moment}]
 
 
-Plan = Callable[["Transaction", Record], tuple[dict[str, Any], dict | None, str]]
+# plan(tx, record, changes) → the Edit to make, from the record as it is now and the fields asked for
+Plan = Callable[[Transaction, Record, dict[str, Any]], Edit]
 
 
-def update_record(root: Path, id_text: str, plan: Plan, kind: str | None = None) -> tuple[Written, Record]:
-    """Change one record under the lock. `plan(tx, record)` says what to change, from the record as it is now:
-    (changes — None removes a field —, a history entry to append or None, what to call the change in
-    messages). Returns what was written and the record as it was before."""
+def update_record(root: Path, action: str, id_text: str, plan: Plan, assignments: Assignments = (),
+                  unset: Iterable[str] = (), kind: str | None = None) -> WriteResult:
+    """Change one record under the lock: the fields asked for (`assignments`, `unset`), read once by the
+    record's schema, and whatever `plan` adds to them."""
     with Transaction(root) as tx:
         record = tx.resolve(id_text, kind)
         if not record.readable:
             raise Refused(f"{record.path}: cannot be read as a record; run 'funnel check' and fix it first")
-        changes, history_entry, what = plan(tx, record)
-        resolve_references(tx, record.kind, changes)
+        asked = tx.read_assignments(record.kind, assignments, unset)
+        edit = plan(tx, record, asked)
         text = tx.read_text(record)
-        new_text = edit_text(text, changes, tx.key_order(record.kind), history_entry)
+        new_text = edit_text(text, edit.changes, tx.key_order(record.kind), edit.history)
         if new_text == text:
-            return Written(record, tx.schema, False), record
-        return tx.write(record.path, new_text, record.kind, record, what), record
+            return WriteResult(action, record.kind, record.id, record.path, record, record, tx.schema, edit.files,
+                               (), attached=edit.attached)
+        new, warnings = tx.write(record.path, new_text, record.kind, record, edit.gate)
+        return WriteResult(action, record.kind, record.id, record.path, record, new, tx.schema,
+                           (*edit.files, record.path), changed_fields(record, new, edit.changes) or tuple(edit.changes),
+                           warnings, edit.attached)

@@ -1,0 +1,54 @@
+"""`funnel list`: the records a list shows, their columns, the order of their rows and each row's content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..errors import UsageError
+from ..model.records import record_data
+from .cards import stage_order
+from .query import Column, ViewContext, columns, default_columns, rows, select, view_conditions, viewable
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list[dict[str, Any]]  # one per record, in the list's order
+    columns: list[Column]  # what the rows hold (a whole-record row holds more: every field)
+    skipped: int  # files the list had to skip as invalid
+    whole: bool  # each row is the whole record (`show --format json`), plus the days over of --stale/--due
+
+    @property
+    def names(self) -> list[str]:
+        return [item.name for item in self.columns]
+
+    @property
+    def right_aligned(self) -> set[str]:
+        return {item.name for item in self.columns if item.spec.fieldtype.is_number}
+
+
+def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fields: str | None = None,
+                 owner: str | None = None, stale: bool = False, due: bool = False,
+                 whole: bool = False) -> Listing:
+    """The rows of `funnel list`: records of `kind` ("deal" or "contact") meeting every condition, with the
+    `fields` columns (A,B; default: the kind's usual ones). Deals come most days over first (with --stale,
+    --due), then in pipeline order, then by id. `whole` (JSON without --fields): each row is the record as
+    `show --format json` prints it."""
+    if kind == "contact" and (owner is not None or stale or due):
+        raise UsageError("--owner, --stale and --due apply to deals")
+    schema = context.schema
+    conditions = view_conditions(schema, kind, wheres, owner, stale, due)
+    chosen = columns(schema, kind, fields) if fields is not None else default_columns(schema, kind, stale, due)
+    shown, skipped = viewable(context, kind)
+    records = select(shown, conditions, context)
+    data = rows(records, chosen, context)
+    if kind == "deal":
+        order = sorted(range(len(records)), key=lambda i: (
+            -(data[i].get("stale_days") or 0) if stale else 0, -(data[i].get("overdue_days") or 0) if due else 0,
+            stage_order(schema, records[i]), records[i].id))
+        records, data = [records[i] for i in order], [data[i] for i in order]
+    whole = whole and fields is None
+    if whole:
+        extra = [item.name for item in chosen if item.name in ("stale_days", "overdue_days")]
+        data = [{**record_data(record, schema), **{name: row[name] for name in extra}}
+                for record, row in zip(records, data)]
+    return Listing(data, chosen, skipped, whole)
