@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -31,7 +32,6 @@ Needs:                Три насоса.
 Equipment categories: Small, Standard
 Finance check:        Approved
 Legal check:          Passed
-Debt check:           —
 Proposal options:     —
 
 Заметки о сделке.
@@ -158,3 +158,27 @@ def test_a_contacts_card_skips_invalid_deals_and_says_so(root, run):
     result = run("show", "c-ivanov01", env=TODAY)
     assert result.exit_code == 0 and "Deals (1):" in result.stdout
     assert result.stderr == "1 file skipped (invalid); run 'funnel check'\n"
+
+
+def test_an_empty_field_the_schema_asks_of_other_records_only_is_hidden(root, run):
+    """The debt check applies to repeat clients only; a first-time client's card does not offer it (issue 15)."""
+    assert "Debt check" not in run("show", "d-pump0001", env=TODAY).stdout
+    assert re.search(r"^Debt check: +—$", run("show", "d-pump0001", "--all", env=TODAY).stdout, re.M)
+
+
+def test_a_repeat_clients_empty_debt_check_shows_as_still_to_fill_in(root, run):
+    earlier = deal("d-old00001", "lead", "title: Старая сделка\ncontact: c-ivanov01\nowner: ivanov\ncreated: 2025-01-10\n",
+                   history="  - {stage: lead, at: 2025-01-10T10:00:00+03:00}\n")
+    (root / "deals/d-old00001.md").write_text(earlier, encoding="utf-8")
+    assert "Debt check:           —\n" in run("show", "d-pump0001", env=TODAY).stdout
+
+
+def test_a_contact_with_a_phone_only_does_not_show_an_empty_e_mail(root, run):
+    phone_only = CONTACT.replace("id: c-ivanov01", "id: c-phone001").replace("email: ivanov@vodokanal.ru\n", "")
+    (root / "contacts/c-phone001.md").write_text(phone_only, encoding="utf-8")
+    card = run("show", "c-phone001", env=TODAY).stdout
+    assert "Phone:" in card and "E-mail" not in card
+    no_phone = CONTACT.replace("id: c-ivanov01", "id: c-email001").replace("phone: +7 (912) 345-67-89\n", "")
+    (root / "contacts/c-email001.md").write_text(no_phone, encoding="utf-8")
+    card = run("show", "c-email001", env=TODAY).stdout
+    assert "E-mail:" in card and "Phone" not in card

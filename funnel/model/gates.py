@@ -77,6 +77,35 @@ def _evaluate(requirement: Requirement, record, context, kind, stage_id, unmet: 
     unmet.append(Unmet(described, requirement.severity, requirement.code, tuple(condition.fields), stage_id))
 
 
+def requirements_naming(schema: Schema, kind_name: str, name: str) -> list[Requirement]:
+    """Every requirement of the kind (its own, any stage's gate, its rules) that asks for `name` to hold a value
+    (a comparison does not: it holds vacuously while a field is empty)."""
+    kind = schema.kind(kind_name)
+    requirements = list(kind.requires) + list(kind.rules)
+    if kind_name == "deal":
+        for stage in schema.stages:
+            requirements += stage.requires
+    return [requirement for requirement in requirements
+            if name in requirement.condition.fields and not isinstance(requirement.condition, c.Compare)]
+
+
+def excused(record, name: str, schema: Schema, context: "GateContext | None") -> bool:
+    """True when the schema asks for `name` but not of this record: every requirement naming it is limited by a
+    `when` that does not hold here, or is an `any_of` group another field already satisfies (a first-time
+    client's debt check, the e-mail of a contact who gave a phone). A field no requirement names is not excused:
+    the schema says nothing about it."""
+    naming = requirements_naming(schema, record.kind, name)
+    if not naming:
+        return False
+    for requirement in naming:
+        if requirement.when is not None and not requirement.when.holds(record, context):
+            continue
+        if isinstance(requirement.condition, c.AnyOf) and requirement.condition.holds(record, context):
+            continue
+        return False
+    return True
+
+
 def normalize_text(value) -> str:
     """Company names compare after trimming, collapsing inner white space and case-folding."""
     return " ".join(str(value).split()).casefold() if value is not None else ""

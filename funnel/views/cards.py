@@ -11,8 +11,10 @@ is relevant (`from: STAGE`) or in which stages only (`only: [STAGE, …]`):
 - a contact shows its card list.
 
 A relevant field that is still empty is shown as "—" on an open deal and on a contact: the manager sees what is
-still to fill in. A closed deal has nothing left to fill in, so its card shows only the fields that hold values.
-`--all` shows every field of the schema, empty ones as "—".
+still to fill in — unless the schema asks for it but not of this record (gates.excused: the `when` of every
+requirement naming it does not hold, as the debt check of a first-time client; or its `any_of` group is met by
+another field, as the e-mail of a contact who gave a phone). A closed deal has nothing left to fill in, so its
+card shows only the fields that hold values. `--all` shows every field of the schema, empty ones as "—".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from ..model import aging
+from ..model.gates import GateContext, excused
 from ..model.fieldtypes import labelled
 from ..output import days_text, display_width, format_amount, format_table, pad
 from ..model.records import Record, Workspace
@@ -80,8 +83,10 @@ def is_closed(record: Record, schema: Schema) -> bool:
     return stage is not None and stage.terminal is not None
 
 
-def card_fields(record: Record, schema: Schema, show_all: bool = False) -> list[CardField]:
-    """The fields the card shows, in the schema's card order (`show_all`: every field, in schema order)."""
+def card_fields(record: Record, schema: Schema, show_all: bool = False, context=None) -> list[CardField]:
+    """The fields the card shows, in the schema's card order (`show_all`: every field, in schema order).
+    `context` (a GateContext) lets a `when` that reads other records (a repeat client) decide; without it such
+    a field is kept."""
     kind = schema.kind(record.kind)
     values = record.fields
     if show_all:
@@ -95,7 +100,7 @@ def card_fields(record: Record, schema: Schema, show_all: bool = False) -> list[
     shown = []
     for name in dict.fromkeys(chosen):
         value = values.get(name)
-        if value is None and not keep_empty:
+        if value is None and (not keep_empty or excused(record, name, schema, context)):
             continue
         shown.append(CardField(kind.fields[name], value))
     return shown
@@ -163,7 +168,7 @@ def card_lines(record: Record, workspace: Workspace, today: date, show_all: bool
     labelled: list[tuple[str, list[str]]] = []
     if record.kind == "deal":
         labelled.append(("Stage", [deal_stage_text(record, schema, today)]))
-    for shown in card_fields(record, schema, show_all):
+    for shown in card_fields(record, schema, show_all, GateContext.of(workspace)):
         labelled.append((shown.spec.label or shown.spec.name,
                          field_lines(record, shown.spec, shown.value, workspace, today)))
     if show_all:
