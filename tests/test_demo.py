@@ -27,6 +27,18 @@ def test_the_demo_populates_every_stage(run):
     assert len([reason for reason, count in losses["by_reason"].items() if count]) >= 5
 
 
+def test_the_demo_reads_true_at_its_date(run):
+    """Marks tell a manager something only when few cards carry them: at the demo's date most deals are on pace."""
+    env = {"FUNNEL_TODAY": "2026-11-27"}
+    open_deals = json.loads(run("list", "deals", "--root", str(REPO), "--format", "json", env=env).stdout)
+    active = [d for d in open_deals if d["stage"] not in ("won", "lost")]
+    stale = json.loads(run("list", "deals", "--stale", "--root", str(REPO), "--format", "json", env=env).stdout)
+    due = json.loads(run("list", "deals", "--due", "--root", str(REPO), "--format", "json", env=env).stdout)
+    assert len(active) >= 20
+    assert 2 <= len(stale) <= len(active) // 5, [d["id"] for d in stale]
+    assert 2 <= len(due) <= len(active) // 5, [d["id"] for d in due]
+
+
 def test_every_command_is_in_the_readme():
     from funnel.cli import main
 
@@ -42,5 +54,5 @@ def test_every_command_is_in_the_readme():
 def test_the_readme_set_up_commands_are_what_ci_runs():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
-    assert blocks[:2] == ["pip install -e . && funnel board", "pip install -e '.[test]' && pytest"]
+    assert blocks[:2] == ["pip install -e . && FUNNEL_TODAY=2026-11-27 funnel board", "pip install -e '.[test]' && pytest"]
     assert blocks[1] in (REPO / ".ci" / "run").read_text(encoding="utf-8")
