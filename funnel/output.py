@@ -37,7 +37,15 @@ def _json_default(value: Any) -> Any:
 
 def json_text(data: Any, indent: int | None = None) -> str:
     """JSON as to_json_value shapes it, by the C encoder when not indented (a hook, not a copy of the data)."""
-    return json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default)
+    text = json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default)
+    if SURROGATES.search(text):
+        # a byte that was not UTF-8 (a file name read with surrogateescape) cannot be written as UTF-8:
+        # JSON holds it as the text \xff (a backslash escaped as JSON escapes it), so the output stays valid
+        text = SURROGATES.sub(lambda match: "\\\\" + _escaped(match)[1:], text)
+    return text
+
+
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def write_json(data: Any, stream=None) -> None:
@@ -46,16 +54,44 @@ def write_json(data: Any, stream=None) -> None:
     stream.write(json_text(data, indent=2) + "\n")
 
 
-def write_lines(lines: Iterable[str], stream=None) -> None:
+def write_lines(lines: Iterable[str], stream=None, styled: bool = False) -> None:
+    """Text lines for a person: every control character shown escaped (terminal_safe). `styled` lines hold
+    funnel's own colour codes around text that was made safe already (the board's layout does that)."""
     stream = stream or sys.stdout
     for line in lines:
-        stream.write(line)
+        stream.write(line if styled else terminal_safe(line))
         stream.write("\n")
 
 
 def note(message: str) -> None:
-    """A message for the person, never for the pipeline: stderr."""
-    sys.stderr.write(message + "\n")
+    """A message for the person, never for the pipeline: stderr, made safe for the terminal."""
+    sys.stderr.write(terminal_safe(message) + "\n")
+
+
+# -- text that reaches a terminal ------------------------------------------------------------------------
+# A value from a file someone else wrote may hold an escape sequence (ESC[2J, an OSC title change, a CSI in
+# its one-byte C1 form \x9b), a bell, a carriage return that hides what came before it, or a bidi override
+# that makes a terminal show text in another order than it is (U+202E). None of them reaches a terminal raw:
+# each is shown escaped, as Python writes it (\x1b, \u202e). A byte that was not UTF-8 (a file name read
+# with surrogateescape) is shown as \xff. Line breaks stay line breaks in messages; a table cell turns them
+# into spaces (one_line). JSON, JSONL, CSV and TSV keep values exact.
+UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character that could act on a terminal shown escaped; idempotent (the result holds
+    none of them), so layout code may apply it to text that is already safe."""
+    if not UNSAFE_CHARS.search(text):
+        return text
+    return UNSAFE_CHARS.sub(_escaped, text)
 
 
 ROW_FORMATS = ("text", "json", "jsonl", "csv", "tsv")
@@ -106,7 +142,7 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
             writer.writerow([cell_text(row.get(column)).replace("\n", " ") if output_format == "tsv"
                              else cell_text(row.get(column)) for column in columns])
     else:
-        table = [[one_line(cell_text(row.get(column))) for column in columns] for row in rows]
+        table = [[terminal_safe(one_line(cell_text(row.get(column)))) for column in columns] for row in rows]
         shown = [(labels or {}).get(column, column) for column in columns] if headers else None
         right = [column in right_aligned for column in columns]
         if table or headers:
@@ -132,6 +168,8 @@ ONE_CELL_TEXT = re.compile("[\u0020-\u007e\u00a0-\u02ff\u0370-\u0482\u048a-\u052
 
 
 def display_width(text: str) -> int:
+    """Terminal cells `text` takes as shown: control characters count as their escaped form."""
+    text = terminal_safe(text)
     if text.isascii() or ONE_CELL_TEXT.fullmatch(text):
         return len(text)
     return sum(char_width(ch) for ch in text)
@@ -145,7 +183,9 @@ def one_line(text: str) -> str:
 
 
 def truncate(text: str, width: int, ellipsis: str = "…") -> str:
-    """`text` cut to at most `width` cells, ending in '…' when something was cut."""
+    """`text` cut to at most `width` cells, ending in '…' when something was cut; made terminal_safe first,
+    so a cut never falls inside an escape sequence."""
+    text = terminal_safe(text)
     if display_width(text) <= width:
         return text
     if width <= 0:
@@ -164,7 +204,8 @@ def truncate(text: str, width: int, ellipsis: str = "…") -> str:
 
 
 def pad(text: str, width: int, right: bool = False) -> str:
-    """`text` filled with spaces to `width` cells (on the left when `right`)."""
+    """`text` (made terminal_safe) filled with spaces to `width` cells (on the left when `right`)."""
+    text = terminal_safe(text)
     gap = " " * max(0, width - display_width(text))
     return gap + text if right else text + gap
 
@@ -177,7 +218,7 @@ def fit(text: str, width: int, right: bool = False) -> str:
 def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
     """Words of `text` in lines of at most `width` cells; a word longer than a line is cut; with `max_lines`,
     the last line holds the rest of the text, cut with '…'."""
-    words = [word for word in one_line(text).split(" ") if word]
+    words = [word for word in terminal_safe(one_line(text)).split(" ") if word]
     lines: list[str] = []
     current = ""
     for index, word in enumerate(words):
@@ -198,7 +239,7 @@ def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
 def format_table(rows: list[list[str]], headers: list[str] | None = None, right=(), gap: str = "  ") -> list[str]:
     """An aligned table as lines, measured in terminal cells (so Cyrillic and CJK line up); trailing spaces
     are dropped. `right[i]` right-aligns column i."""
-    table = ([headers] if headers else []) + rows
+    table = [[terminal_safe(cell) for cell in row] for row in ([headers] if headers else []) + rows]
     if not table:
         return []
     count = max(len(row) for row in table)

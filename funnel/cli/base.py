@@ -3,6 +3,7 @@ and the one mapping of errors to what a person sees and the exit status."""
 
 from __future__ import annotations
 
+import errno
 import os
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from .. import __version__
 from ..errors import FunnelError, UsageError
+from ..output import terminal_safe
 from ..store.workspace import find_root
 
 
@@ -18,19 +20,25 @@ def click_error(exc: BaseException, ctx: click.Context, writes: bool) -> click.C
     """What the person sees for an error a person can cause (click prints it on one line, `Error: …`, and
     exits with its code), or None for a bug, which keeps its traceback."""
     if isinstance(exc, UsageError):
-        return click.UsageError(str(exc), ctx)  # exit 2, after the command's usage line
+        return click.UsageError(terminal_safe(str(exc)), ctx)  # exit 2, after the command's usage line
     if isinstance(exc, FunnelError):
         from ..model.schema import SchemaError
 
         message = f"{exc} (run 'funnel check')" if isinstance(exc, SchemaError) else str(exc)
-        error = click.ClickException(message)
+        error = click.ClickException(terminal_safe(message))
         error.exit_code = exc.exit_code
         return error
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
         # a read-only workspace, a full disk, an unreadable file; writes are atomic, so a write left nothing
         where = f"{exc.filename}: " if exc.filename else ""
-        return click.ClickException(f"{where}{exc.strerror or exc}" + ("; nothing was written" if writes else ""))
+        if not exc.filename and not writes and exc.errno in OUTPUT_ERRORS:
+            where = "cannot write the output: "  # a view's only writing is its output
+        return click.ClickException(terminal_safe(f"{where}{exc.strerror or exc}")
+                                    + ("; nothing was written" if writes else ""))
     return None
+
+
+OUTPUT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
 class FunnelCommand(click.Command):
@@ -52,8 +60,42 @@ class WritingCommand(FunnelCommand):
     writes = True
 
 
+def undecodable_argument(args: list[str]) -> str | None:
+    """What names the first argument that was not valid UTF-8 (the shell passes bytes; Python keeps the bad
+    ones as lone surrogates, which no file may hold): the field of FIELD=VALUE, the option before a value, or
+    the argument itself shown escaped. None when every argument is text."""
+    for index, arg in enumerate(args):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            name, sep, _ = arg.partition("=")
+            if sep and name.strip() and name.isprintable():
+                return name.strip()  # FIELD=VALUE, or --option=VALUE
+            if index and args[index - 1].startswith("-"):
+                return args[index - 1]
+            return f"'{terminal_safe(arg)}'"
+    return None
+
+
 class FunnelGroup(click.Group):
+    """The command groups: an argument that is not UTF-8 is refused before any command runs, and click's own
+    messages (which may quote what was typed) are made safe for a terminal."""
+
     command_class = FunnelCommand
+
+    def parse_args(self, ctx, args):
+        named = undecodable_argument(list(args))
+        if named is not None:
+            raise click.UsageError(f"{named}: the value is not valid UTF-8 (check the terminal's or the "
+                                   "file's encoding)")
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.message = terminal_safe(exc.message)
+            raise
 
 
 FunnelGroup.group_class = FunnelGroup
