@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from .. import output
 from .base import Context, format_option, main, root_option, shown_path
 from ..model.checks import Diagnostic, check_workspace, from_problem
 from ..model.schema import SchemaError, load_schema
+from ..store.paths import stray_files
 from ..store.workspace import load_workspace, select_paths
 
 
@@ -36,6 +38,7 @@ def check(paths, root, output_format):
         _print_diagnostics(root_dir, diagnostics, output_format)
         raise SystemExit(1)
     workspace = load_workspace(root_dir, schema)
+    workspace.strays.extend(stray_files(root_dir, {record.stem for record in workspace.deals}))
     only = select_paths(workspace, paths) if paths else None
     from ..store.cache import HashCache
 

@@ -33,17 +33,27 @@ def _view_context(root, at: str | None = None):
     return open_view(root_dir)
 
 
-def _note_skipped(skipped: int) -> None:
+def _note_skipped(context, kind: str) -> None:
+    """What a view of `kind` does not show, on stderr: folders it could not read (a link out of the
+    workspace, no permission), and how many files it skipped as invalid (a deal view reads contacts too),
+    saying when an id was shared by files (counted in none of them) or was not the file's name."""
+    workspace = context.workspace
+    for stray in workspace.strays:
+        output.note(f"{shown_path(workspace.root, stray.path)}: {stray.message}; not read")
+    _, skipped = workspace.viewable(None if kind == "deal" else kind)
     if skipped:
-        output.note(f"{output.plural(skipped, 'file')} skipped (invalid); run 'funnel check'")
+        shared, renamed = workspace.unowned_ids(skipped)
+        why = "".join([f"; {shared} share an id with another file (counted in none)" if shared else "",
+                       f"; {renamed} hold an id that is not their file name" if renamed else ""])
+        output.note(f"{output.plural(len(skipped), 'file')} skipped (invalid{why}); run 'funnel check'")
 
 
 def _viewable(context, kind: str) -> list:
-    """The valid records of `kind`; how many files the view skips goes to stderr."""
+    """The valid records of `kind`; what the view skips is said on stderr."""
     from ..views.query import viewable
 
-    shown, skipped = viewable(context, kind)
-    _note_skipped(skipped)
+    shown, _ = viewable(context, kind)
+    _note_skipped(context, kind)
     return shown
 
 
@@ -112,9 +122,10 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, ro
     """
     from ..views.listing import list_records
 
-    listing = list_records(_view_context(root, at), kind[:-1], conditions, fields, owner, stale, due,
+    context = _view_context(root, at)
+    listing = list_records(context, kind[:-1], conditions, fields, owner, stale, due,
                            whole=output_format in ("json", "jsonl"))
-    _note_skipped(listing.skipped)
+    _note_skipped(context, kind[:-1])
     if not listing.rows and output_format == "text":
         output.note(f"no {kind} to list")
         return

@@ -238,3 +238,11 @@ def check_duplicate_ids(run: CheckRun) -> Iterable[Diagnostic]:
         for record in records:
             others = ", ".join(other.path for other in records if other is not record)
             yield diagnostic(record, record.where("id"), "duplicate-id", f"id '{record_id}' is also used by {others}")
+
+
+@workspace_check
+def check_unread_files(run: CheckRun) -> Iterable[Diagnostic]:
+    """Files and folders the loader did not read as records (links out of the workspace, folders it may not
+    list, files in subfolders): named, so a clean `check` means every file was validated."""
+    for stray in run.workspace.strays:
+        yield Diagnostic(stray.path, 1, 1, stray.severity, stray.code, stray.message)

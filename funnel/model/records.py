@@ -130,11 +130,18 @@ def _typed_record(schema: Schema, kind_name: str, path: str, data: bytes, all_po
                   True, frozenset(typing.invalid_fields), stat_key)
 
 
+def refused_record(kind_name: str, path: str, code: str, message: str) -> Record:
+    """A record file funnel did not read (a symbolic link, a file it may not open): `check` reports it as an
+    error, views skip it, writes refuse it."""
+    return Record(kind_name, path, {}, problems=(Problem(1, 1, code, message),), readable=False)
+
+
 @dataclass
 class Workspace:
     root: Path
     schema: Schema
     records: list[Record]
+    strays: list = field(default_factory=list)  # store.paths.Stray: what keeps folders from being read
 
     def __post_init__(self):
         self.by_id: dict[str, list[Record]] = {}
@@ -151,14 +158,28 @@ class Workspace:
         return [record for record in self.records if record.kind == "deal"]
 
     def viewable(self, kind: str | None = None) -> tuple[list[Record], list[Record]]:
-        """(records a view can show, records it must skip). A record is skipped when it could not be read
-        or a value could not be typed; a deal that merely misses a gate is still shown."""
+        """(records a view can show, records it must skip). A record is skipped when it could not be read, a
+        value could not be typed, or its id is not its own (the id of another file too, or not the file's
+        name): a view never counts one deal twice. A deal that merely misses a gate is still shown."""
         shown, skipped = [], []
         for record in self.records:
             if kind is not None and record.kind != kind:
                 continue
-            (skipped if record.broken else shown).append(record)
+            (skipped if record.broken or not self.owns_its_id(record) else shown).append(record)
         return shown, skipped
+
+    def owns_its_id(self, record: Record) -> bool:
+        """True when `record`'s id is its file's name and no other file's: a view never counts one deal
+        twice, nor a deal under a name that is not its own."""
+        return record.id == record.stem and len(self.by_id.get(record.id, ())) == 1
+
+    def unowned_ids(self, records: list[Record]) -> tuple[int, int]:
+        """Of `records`, how many share their id with another file, and how many hold another id than their
+        file name says: for the note of a view that skipped them."""
+        shared = sum(1 for record in records if record.id is not None and len(self.by_id.get(record.id, ())) > 1)
+        renamed = sum(1 for record in records if record.id is not None and record.id != record.stem
+                      and len(self.by_id.get(record.id, ())) == 1)
+        return shared, renamed
 
     def contact(self, contact_id: str) -> Record | None:
         for record in self.by_id.get(contact_id, ()):

@@ -10,13 +10,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
 import time
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_write", "workspace_lock", "LockTimeout"]
+__all__ = ["atomic_write", "remove_stale_temp_files", "workspace_lock", "LockTimeout"]
+
+# the name of atomic_write's temp file, `.NAME.<12 hex>.tmp`: dot-prefixed and ending in .tmp, so a reader
+# globbing `*.md` never mistakes a leftover for a record, and .gitignore ignores it (`.*.tmp`)
+TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.tmp\Z")
 
 
 class LockTimeout(TimeoutError):
@@ -63,6 +68,23 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise
     # Without this the rename itself may be lost on power failure, leaving the old file.
     _fsync_dir(directory or ".")
+
+
+def remove_stale_temp_files(directory: str | os.PathLike) -> list[str]:
+    """Remove the temp files a killed atomic_write left in `directory` (only names of its own pattern, only
+    regular files); call it under the workspace lock, when no write of ours can be under way. Returns the
+    names removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+    return removed
 
 
 @contextlib.contextmanager

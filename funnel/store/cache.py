@@ -35,6 +35,7 @@ from ..model.records import Record, build_record
 from ..model.schema import FieldSpec, Schema
 from .owndir import discard, ensure_own_directory, open_own_file, own_directory
 from .paths import SCHEMA_FILE, record_files
+from .workspace import link_record, unreadable_record
 
 DB_FILE = "cache.sqlite3"
 FORMAT = 4
@@ -226,6 +227,9 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None) -> list[Rec
     confirmed: list[str] = []  # racy rows whose bytes were checked and are no longer racy
     seen: set[str] = set()
     for kind, relative, entry in record_files(root):
+        if entry.is_symlink():
+            records.append(link_record(kind, relative, entry))  # reported, never followed
+            continue
         seen.add(relative)
         row = rows.get(relative)
         data = None
@@ -254,7 +258,10 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None) -> list[Rec
         try:
             if data is None:
                 stat_key, data = read_record_file(entry.path)
-        except OSError:
+        except FileNotFoundError:
+            continue  # removed since the folder was listed
+        except OSError as exc:
+            records.append(unreadable_record(kind, relative, exc))  # `check` reports it, views skip it
             continue
         checked_ns = time.time_ns()
         record = build_record(schema, kind, relative, data, stat_key)

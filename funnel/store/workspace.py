@@ -8,9 +8,9 @@ import secrets
 from pathlib import Path
 from typing import Iterable
 
-from ..model.records import Record, Workspace, build_record
+from ..model.records import Record, Workspace, build_record, refused_record
 from ..model.schema import Schema, load_schema
-from .paths import SCHEMA_FILE, kind_of_path, record_files
+from .paths import SCHEMA_FILE, folder_problems, kind_of_path, leads_outside, record_files
 from ..errors import FunnelError
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lowercase: no i, l, o, u to misread
@@ -26,15 +26,53 @@ def find_root(start: str | os.PathLike | None = None, explicit: str | None = Non
     explicit = explicit or os.environ.get("FUNNEL_ROOT") or None
     if explicit:
         root = Path(explicit)
-        if not (root / SCHEMA_FILE).is_file():
+        if not os.path.lexists(root / SCHEMA_FILE):
             raise WorkspaceError(f"{root}: not a funnel workspace (no {SCHEMA_FILE}); run 'funnel init {root}'")
-        return root
+        return _usable_root(root)
     here = Path(start or os.getcwd()).resolve()
     for directory in (here, *here.parents):
-        if (directory / SCHEMA_FILE).is_file():
-            return directory
+        if os.path.lexists(directory / SCHEMA_FILE):
+            return _usable_root(directory)
     raise WorkspaceError(f"not inside a funnel workspace (no {SCHEMA_FILE} here or in any parent directory); "
                          "run 'funnel init' or pass --root DIR")
+
+
+def _usable_root(root: Path) -> Path:
+    """`root` when its schema.yaml is a file funnel may read: not a folder, not a link out of the workspace."""
+    schema = root / SCHEMA_FILE
+    if os.path.islink(schema) and leads_outside(root, SCHEMA_FILE):
+        raise WorkspaceError(f"{schema}: is a symbolic link to {os.readlink(schema)}, outside the workspace; "
+                             "funnel does not follow it [link-outside]")
+    if schema.is_dir():
+        raise WorkspaceError(f"{schema}: is a directory, not the workspace's schema file")
+    if not schema.is_file():
+        raise WorkspaceError(f"{schema}: is not a regular file (a dangling link?); funnel needs the schema there")
+    return root
+
+
+def link_record(kind: str, relative: str, entry: os.DirEntry) -> Record:
+    """A symbolic link where a record file should be: reported by `check`, skipped by views, refused by
+    writes, never followed."""
+    return refused_record(kind, relative, "link",
+                          f"is a symbolic link (to {os.readlink(entry.path)}); a record must be a regular file, "
+                          "and funnel neither reads nor writes through links")
+
+
+def unreadable_record(kind: str, relative: str, exc: OSError) -> Record:
+    """A record file that could not be opened (permission denied): one line for the person, not a crash."""
+    return refused_record(kind, relative, "unreadable", f"cannot be read: {exc.strerror or exc}")
+
+
+def read_record_file(schema: Schema, kind: str, relative: str, entry: os.DirEntry) -> Record:
+    """One record file, read and typed; a link or a file that cannot be opened is a record `check` reports."""
+    if entry.is_symlink():
+        return link_record(kind, relative, entry)
+    try:
+        with open(entry.path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return unreadable_record(kind, relative, exc)
+    return build_record(schema, kind, relative, data)
 
 
 def load_workspace(root: Path, schema: Schema | None = None, cached: bool = False) -> Workspace:
@@ -45,14 +83,10 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
 
         schema_bytes = (root / SCHEMA_FILE).read_bytes()
         schema = schema or load_schema(root / SCHEMA_FILE)
-        return Workspace(root, schema, load_records(root, schema, schema_bytes))
+        return Workspace(root, schema, load_records(root, schema, schema_bytes), folder_problems(root))
     schema = schema or load_schema(root / SCHEMA_FILE)
-    records = []
-    for kind, relative, entry in record_files(root):
-        with open(entry.path, "rb") as handle:
-            data = handle.read()
-        records.append(build_record(schema, kind, relative, data))
-    return Workspace(root, schema, records)
+    records = [read_record_file(schema, kind, relative, entry) for kind, relative, entry in record_files(root)]
+    return Workspace(root, schema, records, folder_problems(root))
 
 
 def workspace_from_files(root: Path, schema: Schema, files: Iterable[tuple[str, bytes]]) -> Workspace:
@@ -102,8 +136,11 @@ def select_paths(workspace: Workspace, given: Iterable[str | os.PathLike]) -> se
     resolved_root = root.resolve()
     selected: set[str] = set()
     for path in given:
-        absolute = Path(path).resolve()
-        if not absolute.exists():
+        given_path = Path(path)
+        # the folder resolved, not the file: a record that is a link is checked as the link it is
+        absolute = given_path.resolve() if given_path.name in ("", ".", "..") else \
+            given_path.absolute().parent.resolve() / given_path.name
+        if not os.path.lexists(absolute):
             raise WorkspaceError(f"{path}: no such file or directory")
         if not absolute.is_relative_to(resolved_root):
             raise WorkspaceError(f"{path}: not inside the workspace {root}")

@@ -6,18 +6,20 @@ them identical). A workspace that already has a schema.yaml is never touched: in
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from ..store.paths import SCHEMA_FILE
+from ..store.paths import KEEP_FILE, SCHEMA_FILE
 from ..store.workspace import WorkspaceError
 
 RECORD_DIRS = ("contacts", "deals")
-IGNORED = ".funnel/"
-KEEP_FILE = ".gitkeep"  # git keeps no empty directory; a fresh clone still has contacts/ and deals/
+# what .gitignore must hold, each with the forms of it a person may have written: the local cache, and the
+# temp files a killed write leaves (the next write removes them; until then git status must not show them)
+IGNORED = ((".funnel/", ".funnel", "/.funnel/", "/.funnel"), (".*.tmp", "*.tmp"))
 
 
 @dataclass
@@ -33,25 +35,30 @@ def reference_schema() -> bytes:
 
 
 def init_workspace(directory: Path) -> Initialised:
-    """Make `directory` a workspace; WorkspaceError (nothing written) when it already is one or cannot be."""
-    if directory.exists() and not directory.is_dir():
-        raise WorkspaceError(f"{directory}: exists and is not a directory")
-    if (directory / SCHEMA_FILE).exists():
-        raise WorkspaceError(f"{directory / SCHEMA_FILE}: already a funnel workspace; nothing written")
+    """Make `directory` a workspace. Everything that would stop it is checked before anything is written
+    (WorkspaceError, nothing written); a workspace that an interrupted init left half-made (the reference
+    schema.yaml, some of the rest missing) is finished, not refused."""
     schema = reference_schema()
+    finishing = _refusal_or_resume(directory, schema)
     result = Initialised(directory)
     in_repository = inside_git_repository(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / SCHEMA_FILE).write_bytes(schema)
-    result.created.append(SCHEMA_FILE)
-    for name in RECORD_DIRS:
-        folder = directory / name
-        if not folder.is_dir():
-            folder.mkdir()
-            (folder / KEEP_FILE).write_bytes(b"")
-            result.created.append(f"{name}/")
-    if add_ignore(directory / ".gitignore"):
-        result.created.append(".gitignore")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if not finishing:
+            (directory / SCHEMA_FILE).write_bytes(schema)
+            result.created.append(SCHEMA_FILE)
+        for name in RECORD_DIRS:
+            folder = directory / name
+            if not folder.is_dir():
+                folder.mkdir()
+                (folder / KEEP_FILE).write_bytes(b"")
+                result.created.append(f"{name}/")
+        if add_ignore(directory / ".gitignore"):
+            result.created.append(".gitignore")
+    except OSError as exc:
+        what = "cannot create the workspace" if not result.created else \
+            f"stopped after {', '.join(result.created)}; run 'funnel init' again to finish"
+        raise WorkspaceError(f"{exc.filename or directory}: {what}: {exc.strerror or exc}") from None
     if in_repository is None:
         result.git_problem = "git is not installed; run 'git init' yourself to keep the pipeline's history"
     elif not in_repository:
@@ -63,15 +70,45 @@ def init_workspace(directory: Path) -> Initialised:
     return result
 
 
+def _refusal_or_resume(directory: Path, schema: bytes) -> bool:
+    """Raise WorkspaceError when `directory` cannot become a workspace; True when it is one an interrupted
+    init left half-made (so init finishes it), False for a new one."""
+    if os.path.lexists(directory) and not directory.is_dir():
+        raise WorkspaceError(f"{directory}: exists and is not a directory")
+    for name in RECORD_DIRS:
+        folder = directory / name
+        if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+            raise WorkspaceError(f"{folder}: exists and is not a directory; nothing written")
+    ignore = directory / ".gitignore"
+    if os.path.lexists(ignore) and (ignore.is_symlink() or not ignore.is_file()):
+        raise WorkspaceError(f"{ignore}: exists and is not a regular file; nothing written")
+    schema_path = directory / SCHEMA_FILE
+    if not os.path.lexists(schema_path):
+        return False
+    complete = all((directory / name).is_dir() for name in RECORD_DIRS) and _ignores_all(ignore)
+    if schema_path.is_symlink() or not schema_path.is_file() or schema_path.read_bytes() != schema or complete:
+        raise WorkspaceError(f"{schema_path}: already a funnel workspace; nothing written")
+    return True
+
+
+def _ignores_all(path: Path) -> bool:
+    try:
+        lines = {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
+    except (OSError, UnicodeDecodeError):
+        return False
+    return all(any(form in lines for form in forms) for forms in IGNORED)
+
+
 def add_ignore(path: Path) -> bool:
-    """Make .gitignore hold `.funnel/` (the local cache); True when the file changed."""
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        if any(line.strip() in (IGNORED, IGNORED.rstrip("/"), "/" + IGNORED) for line in text.splitlines()):
-            return False
-        path.write_text(text + ("" if not text or text.endswith("\n") else "\n") + IGNORED + "\n", encoding="utf-8")
-        return True
-    path.write_text(IGNORED + "\n", encoding="utf-8")
+    """Make .gitignore hold what funnel keeps for itself and the temp files of a killed write; True when
+    the file changed."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = {line.strip() for line in text.splitlines()}
+    missing = [forms[0] for forms in IGNORED if not any(form in lines for form in forms)]
+    if not missing:
+        return False
+    path.write_text(text + ("" if not text or text.endswith("\n") else "\n") + "".join(f"{line}\n" for line in missing),
+                    encoding="utf-8")
     return True
 
 

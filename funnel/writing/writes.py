@@ -11,6 +11,7 @@ stage in full.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,9 @@ from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import DEAL_BUILTIN_FIELDS, DIR_OF_KIND, LOSS_COMMENT, LOSS_REASON, Schema
 from ..model.values import InvalidValue, field_spec, parse_value, split_assignment
-from ..store.atomic import LockTimeout, atomic_write, workspace_lock
+from ..store.atomic import LockTimeout, atomic_write, remove_stale_temp_files, workspace_lock
 from ..store.cache import record_written
+from ..store.paths import leads_outside
 from ..store.workspace import WorkspaceError, load_workspace, mint_id, resolve_id
 
 # fields only the write API maintains: stages change with move, win and lose, which append the history
@@ -252,9 +254,20 @@ class Transaction:
         if gate is not None:
             self.refuse_unmet_gates(new, gate)
         warnings = self.refuse_new_errors(old, new, f"{kind} {old.id}" if old is not None else f"new {kind}")
+        refuse_outside(self.root, record_path)
+        # under the lock no other write is under way: a temp file of ours is a killed write's leftover
+        remove_stale_temp_files(self.root / record_path.rsplit("/", 1)[0])
         atomic_write(self.root / record_path, data)
         record_written(self.root, self.schema, new, data)  # the cache's row, in the same lock
         return new, warnings
+
+
+def refuse_outside(root: Path, relative: str) -> None:
+    """Refuse a write to `relative` when it is, or leads through, a link out of the workspace: a clone of
+    someone else's repository must never make funnel write elsewhere."""
+    if os.path.islink(root / relative) or leads_outside(root, relative):
+        raise Refused(f"{relative}: leads outside the workspace (a symbolic link); refusing to write there; "
+                      "run 'funnel check'")
 
 
 def _key(diagnostic: Diagnostic) -> tuple:
@@ -300,6 +313,7 @@ def add_record(root: Path, kind: str, assignments: Assignments = (),
         order = tx.key_order(kind)
         text = render_record([(name, values[name]) for name in order if name in values])
         relative = f"{DIR_OF_KIND[kind]}/{record_id}.md"
+        refuse_outside(root, DIR_OF_KIND[kind])
         (root / DIR_OF_KIND[kind]).mkdir(exist_ok=True)
         new, warnings = tx.write(relative, text, kind, None)
         return WriteResult("add", kind, record_id, relative, None, new, tx.schema, (relative,),
