@@ -1,4 +1,5 @@
 """How long a deal has been where it is: days in stage, stale (past the stage's rot_days), overdue next action.
+When it entered its stage is the timeline's to say (timeline.entered_current_stage).
 
 All of it is read from the record (`history`, `next_action_due`) against "today" (clock.today()), so the
 board, `list --stale/--due` and the reports agree."""
@@ -8,22 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from .schema import Schema
+from .timeline import entered_current_stage
 
 NEXT_ACTION_DUE = "next_action_due"  # the field SPEC names for when the next step is due
-
-
-def entered_current_stage(record) -> date | None:
-    """The date the deal entered its current stage: the last history entry (a backward move counts as
-    entering anew), or `created` when there is no history."""
-    history = record.fields.get("history") or []
-    for entry in reversed(history):
-        moment = entry.get("at")
-        if moment is not None and entry.get("stage") == record.fields.get("stage"):
-            return moment.date()
-    if history and history[-1].get("at") is not None:
-        return history[-1]["at"].date()
-    created = record.fields.get("created")
-    return created if isinstance(created, date) else None
 
 
 def days_in_stage(record, today: date) -> int | None:

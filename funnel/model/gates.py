@@ -3,7 +3,8 @@
 `unmet_requirements(record, schema, context)` evaluates the kind's own requirements, the gates that apply at
 the record's stage, and the consistency rules. Which gates apply (SPEC): every non-optional stage up to and
 including the current one, plus the current one's own gate if it is optional; a won deal every non-optional
-gate up to `won`; a lost deal the gates that applied at the stage it was lost at (`lost_at`) plus `lost`'s.
+gate up to `won`; a lost deal the gates that applied at the stage it was lost from (`lost_at`; timeline.py says
+how it is read when that is missing) plus `lost`'s.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from . import conditions as c
-from .schema import LOST_AT, Requirement, Schema, Stage
+from .schema import Requirement, Schema, Stage
+from .timeline import lost_from
 
 
 @dataclass(frozen=True)
@@ -25,15 +27,15 @@ class Unmet:
     stage: str | None = None  # the stage whose gate this is; None for the kind's own requirements and rules
 
 
-def gate_stages(schema: Schema, stage_id: str | None, lost_at: str | None = None) -> list[Stage]:
-    """The stages whose gates a deal in `stage_id` must meet, in pipeline order."""
+def gate_stages(schema: Schema, stage_id: str | None, lost_from: Stage | None = None) -> list[Stage]:
+    """The stages whose gates a deal in `stage_id` must meet, in pipeline order (`lost_from`: the active stage a
+    lost deal was lost from, timeline.lost_from)."""
     stage = schema.stage(stage_id) if stage_id else None
     if stage is None:
         return []
     if stage.terminal == "won":
         return list(schema.main_path) + [stage]
     if stage.terminal == "lost":
-        lost_from = schema.stage(lost_at) if lost_at else None
         before = gate_stages(schema, lost_from.id) if lost_from is not None and lost_from.terminal is None else []
         return before + [stage]
     return [s for s in schema.main_path if s.index < stage.index] + [stage]
@@ -48,7 +50,9 @@ def unmet_requirements(record, schema: Schema, context: "GateContext | None",
         _evaluate(requirement, record, context, kind, None, unmet)
     if record.kind == "deal":
         stage_id = stage_id or record.fields.get("stage")
-        for stage in gate_stages(schema, stage_id, record.fields.get(LOST_AT)):
+        target = schema.stage(stage_id) if isinstance(stage_id, str) else None
+        lost_at = lost_from(record, schema) if target is not None and target.terminal == "lost" else None
+        for stage in gate_stages(schema, stage_id, lost_at):
             for requirement in stage.requires:
                 _evaluate(requirement, record, context, kind, stage.id, unmet)
     for requirement in kind.rules:

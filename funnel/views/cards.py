@@ -26,6 +26,7 @@ from typing import Any
 from ..model import aging
 from ..model.gates import GateContext, excused
 from ..model.fieldtypes import labelled
+from ..model.timeline import lost_from
 from ..output import days_text, display_width, format_amount, format_table, pad
 from ..model.records import Record, Workspace
 from ..model.schema import CardEntry, FieldSpec, Schema
@@ -42,22 +43,16 @@ class CardField:
 
 
 def card_position(record: Record, schema: Schema) -> float:
-    """Where the deal stands for the card's `from` entries: its stage's index; a lost deal's `lost_at`
-    (else the last active stage of its history); past every stage for a won deal."""
+    """Where the deal stands for the card's `from` entries: its stage's index; for a lost deal the stage it was
+    lost from (timeline.lost_from); past every stage for a won deal."""
     stage = schema.stage(record.fields.get("stage") or "")
     if stage is None:
         return NEVER
     if stage.terminal == "won":
         return ALWAYS
     if stage.terminal == "lost":
-        lost_at = schema.stage(record.fields.get("lost_at") or "")
-        if lost_at is not None and lost_at.terminal is None:
-            return lost_at.index
-        for entry in reversed(record.fields.get("history") or []):
-            visited = schema.stage(entry.get("stage") or "")
-            if visited is not None and visited.terminal is None:
-                return visited.index
-        return NEVER
+        lost_at = lost_from(record, schema)
+        return lost_at.index if lost_at is not None else NEVER
     return stage.index
 
 

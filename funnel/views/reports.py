@@ -1,7 +1,7 @@
 """Funnel reports — funnel, losses, velocity, forecast, payments — as plain data computed from deals.
 
-Every report reads what a deal's `history` says happened, so it is computed once per deal (`Timeline`) and
-then counted. Nothing here knows a stage by name: the stages, their order, probabilities and gates come from
+Every report reads what a deal's `history` says happened, so it is computed once per deal (`Timeline`, in
+model/timeline.py) and then counted. Nothing here knows a stage by name: the stages, their order, probabilities and gates come from
 schema.yaml. Field names and the loss reason below are the ones SPEC fixes (a schema without them simply has
 nothing to show in that part of a report).
 
@@ -43,7 +43,8 @@ from typing import Any, Callable, Iterable
 from ..errors import FunnelError, UsageError
 from .query import QueryError, ViewContext, column, owner_condition, select
 from ..model.records import Record, Workspace
-from ..model.schema import LOSS_REASON, LOST_AT, Schema, Stage
+from ..model.schema import LOSS_REASON, Schema, Stage
+from ..model.timeline import Pipeline, Timeline, timeline  # noqa: F401  (timeline: one deal's, for callers)
 
 REPORT_NAMES = ("funnel", "losses", "velocity", "forecast", "payments")
 
@@ -108,132 +109,14 @@ class Period:
         return {"since": self.since, "until": self.until}
 
 
-# -- what a deal's history says --------------------------------------------------------------------------
+# -- what a deal's history says (model/timeline.py), and its amount -----------------------------------------
 
-class Pipeline:
-    """The schema's stages arranged for reading histories fast (10,000 deals per report)."""
-
-    def __init__(self, schema: Schema):
-        self.schema = schema
-        self.stage_by_id = {stage.id: stage for stage in schema.stages}
-        self.main_path = list(schema.main_path)
-        # per stage index: the position in main_path of the last main-path stage at or before it (-1: none)
-        self.main_upto = [sum(1 for main in self.main_path if main.index <= stage.index) - 1
-                          for stage in schema.stages]
-        # per stage index: the last main-path position a history entry of that stage reaches (won: all of them;
-        # lost: none, `lost` is not later than anything)
-        self.reach_upto = [len(self.main_path) - 1 if stage.terminal == "won" else -1 if stage.terminal
-                           else self.main_upto[stage.index] for stage in schema.stages]
-        self.optional_ids = {stage.id for stage in schema.active_stages if stage.optional}
-
-
-class Timeline:
-    """What one deal's history says, read on demand (a forecast never walks a history):
-
-    - `runs`: (stage, when entered) per visit: consecutive entries of one stage are one visit, a backward move
-      starts a new one, and a visit ends when the next begins;
-    - `reached`: active stage id -> the first moment the deal reached it, by SPEC's definition: the history
-      shows the stage, a later active stage or the won stage (a jumped-over stage counts); an optional stage
-      only when the deal was in it; a lost deal counts up to its `lost_at`;
-    - `closed_at`: when a won or lost deal was closed (its last entry of that stage);
-    - `lost_from`: the active stage a lost deal was lost at."""
-
-    def __init__(self, record: Record, pipeline: Pipeline):
-        self.record = record
-        self.pipeline = pipeline
-        self.stage: Stage | None = pipeline.stage_by_id.get(record.fields.get("stage"))
-
-    @property
-    def outcome(self) -> str | None:
-        return self.stage.terminal if self.stage is not None else None
-
-    @property
-    def is_open(self) -> bool:
-        return self.stage is not None and self.stage.terminal is None
+class DealTimeline(Timeline):
+    """A deal's Timeline with what the reports add to it: its amount."""
 
     @cached_property
     def amount(self) -> Decimal:
         return _decimal(self.record.fields.get(AMOUNT)) or Decimal(0)
-
-    @cached_property
-    def runs(self) -> list[tuple[Stage, datetime]]:
-        stage_by_id = self.pipeline.stage_by_id
-        runs: list[tuple[Stage, datetime]] = []
-        previous = None
-        for entry in self.record.fields.get("history") or ():
-            stage, at = stage_by_id.get(entry.get("stage")), entry.get("at")
-            if stage is not None and stage is not previous and isinstance(at, datetime):
-                runs.append((stage, at))
-                previous = stage
-        return runs
-
-    def last_entry(self, stage: Stage | None) -> datetime | None:
-        """When the deal last entered `stage` (None when it never did)."""
-        return next((start for here, start in reversed(self.runs) if here is stage), None)
-
-    @cached_property
-    def closed_at(self) -> datetime | None:
-        if self.stage is None or self.stage.terminal is None:
-            return None
-        return self.last_entry(self.stage)
-
-    @cached_property
-    def lost_from(self) -> str | None:
-        if self.outcome != "lost":
-            return None
-        stage = self.pipeline.stage_by_id.get(self.record.fields.get(LOST_AT))
-        if stage is not None and stage.terminal is None:
-            return stage.id
-        # no valid lost_at: the active stage the history shows just before the last `lost` entry
-        runs = self.runs
-        closing = max((i for i, (here, _) in enumerate(runs) if here is self.stage), default=len(runs))
-        return next((here.id for here, _ in reversed(runs[:closing]) if here.terminal is None), None)
-
-    @cached_property
-    def reach(self) -> tuple[list[datetime | None], dict[str, datetime | None]]:
-        """(the first moment the deal reached each main-path stage, in order, as far as it got; optional stage id
-        -> the first moment it was in it). A moment is None where only the deal's current stage tells."""
-        pipeline = self.pipeline
-        stage_by_id, upto, optional_ids = pipeline.stage_by_id, pipeline.reach_upto, pipeline.optional_ids
-        main: list[datetime | None] = []
-        optional: dict[str, datetime | None] = {}
-
-        def says_more(stage: Stage) -> bool:
-            return upto[stage.index] >= len(main) or (stage.id in optional_ids and stage.id not in optional)
-
-        def cover(stage: Stage, moment: datetime | None) -> None:
-            # entries are in time order, so the main path is covered from its start: appending suffices
-            main.extend([moment] * (upto[stage.index] + 1 - len(main)))
-            if stage.id in optional_ids and stage.id not in optional:
-                optional[stage.id] = moment
-
-        for entry in self.record.fields.get("history") or ():
-            stage = stage_by_id.get(entry.get("stage"))
-            if stage is not None and says_more(stage):
-                at = entry.get("at")
-                if isinstance(at, datetime):
-                    cover(stage, at)
-        # the current stage may say more than the history: a won deal went through the main path, a lost one
-        # as far as its lost_at, an open one is where it is (a hand-written history may lack that entry)
-        stage = self.stage
-        if stage is not None and stage.terminal == "lost":
-            stage = stage_by_id.get(self.lost_from)
-        if stage is not None and says_more(stage):
-            cover(stage, self.closed_at)
-        return main, optional
-
-    @property
-    def reached(self) -> dict[str, datetime | None]:
-        """Active stage id -> the first moment the deal reached it (see `reach`)."""
-        main, optional = self.reach
-        reached = {stage.id: moment for stage, moment in zip(self.pipeline.main_path, main)}
-        reached.update(optional)
-        return reached
-
-
-def timeline(record: Record, schema: Schema, pipeline: Pipeline | None = None) -> Timeline:
-    """One deal's Timeline (pass a Pipeline when reading many deals of one schema)."""
-    return Timeline(record, pipeline or Pipeline(schema))
 
 
 def _decimal(value) -> Decimal | None:
@@ -602,7 +485,7 @@ def build_report(name: str, workspace: Workspace, deals: list[Record], today: da
             raise ReportError(f"--owner: {exc}") from None
     inputs = Inputs(schema, context, period)
     pipeline = Pipeline(schema)
-    timelines = [Timeline(record, pipeline) for record in deals]
+    timelines = [DealTimeline(record, pipeline) for record in deals]
     report = REPORTS[name]
     whole = report(timelines, inputs)
     if target is None:
