@@ -90,3 +90,38 @@ def test_duplicate_stage_ids_missing_terminals_and_bad_values():
 
 def test_schema_yaml_itself_with_duplicate_keys_is_refused():
     assert problems_of(MINIMAL + "loss_reasons: {other: Other}\n") == ["13:1: duplicate key 'loss_reasons' (first on line 5)"]
+
+
+def test_kind_answers_only_for_contacts_and_deals():
+    from funnel.model.schema import load_schema
+    from conftest import REFERENCE_SCHEMA
+
+    schema = load_schema(REFERENCE_SCHEMA)
+    assert schema.kind("deal") is schema.kind("deals") is schema.deals
+    assert schema.kind("contact") is schema.kind("contacts") is schema.contacts
+    with pytest.raises(ValueError, match="no kind of record called 'company'"):
+        schema.kind("company")
+
+
+def test_conditions_are_parsed_by_the_registry_beside_their_classes():
+    from funnel.model import conditions as c
+
+    assert {key: parse.__self__ for key, parse in c.PARSERS.items()} == {
+        "any_of": c.AnyOf, "compare": c.Compare, "all": c.All, "any": c.AnyHolds, "not": c.Not,
+        "prior_deal": c.PriorDeal}
+
+
+def test_nested_conditions_and_an_unknown_one():
+    from funnel.model import conditions as c
+    from funnel.model.schema import SchemaError, parse_schema
+    from conftest import REFERENCE_SCHEMA
+
+    text = REFERENCE_SCHEMA.read_text(encoding="utf-8")
+    rule = ("  rules:\n    - code: nested\n      when: {any: [{not: {field: owner}}, {all: [owner, {any_of: [title]}]}]}\n"
+            "      requires: [title]\n")
+    schema = parse_schema(text.replace("  rules:\n", rule + "    - code: x\n      requires: [title]\n", 1).encode())
+    when = next(r for r in schema.deals.rules if r.code == "nested").when
+    assert when == c.AnyHolds((c.Not(c.Present("owner")), c.All((c.Present("owner"), c.AnyOf(("title",))))))
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(text.replace("  rules:\n", "  rules:\n    - code: y\n      requires: [{some: x}]\n", 1).encode())
+    assert "unknown condition 'some' (field, any_of, compare, all, any, not, prior_deal)" in str(caught.value)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable, Protocol
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
              ">=": operator.ge, ">": operator.gt}
@@ -34,6 +34,37 @@ def is_blank(value: Any) -> bool:
     if isinstance(value, (list, dict)):
         return not value
     return False
+
+
+class ConditionReader(Protocol):
+    """What parsing a condition of schema.yaml needs from the schema's reader: where to report a problem (with
+    the path into schema.yaml), the declared fields, and the reading of nested conditions."""
+
+    requirement: bool  # a requirement (what must hold), not a `when` (where it applies)
+
+    def error(self, path, message: str) -> None: ...
+
+    def known_field(self, name, path): ...  # the FieldSpec, or None after reporting the problem
+
+    def sequence(self, value, path, what: str) -> list: ...
+
+    def mapping(self, value, path, allowed: tuple[str, ...], what: str) -> dict: ...
+
+    def number(self, value, path, what: str, convert, default, minimum=None): ...
+
+    def condition(self, item, path) -> "Condition": ...
+
+
+# `{KEY: VALUE}` conditions: KEY -> parse(value, path, key, reader), each registered beside its class
+PARSERS: dict[str, Callable] = {}
+
+
+def parses(key: str):
+    """Register the decorated condition class's `parse` as the parser of `{key: …}` conditions."""
+    def register(cls):
+        PARSERS[key] = cls.parse
+        return cls
+    return register
 
 
 class Condition:
@@ -58,6 +89,25 @@ def option_name(kind, name: str, value: Any) -> str:
     spec = kind.fields.get(name) if kind is not None else None
     label = spec.option_label(value) if spec is not None else None
     return f"{value} ({label})" if label and label != value else f"{value}"
+
+
+def parse_field_condition(item: dict, path, reader: ConditionReader) -> "Condition":
+    """`{field: F}`, `{field: F, equals: V}`, `{field: F, in: [V, …]}`, `{field: F, min: N}`."""
+    reader.mapping(item, path, ("field", "equals", "in", "min"), "a condition")
+    name = item["field"]
+    spec = reader.known_field(name, path + ("field",))
+    if "equals" in item or "in" in item:
+        values = (item["equals"],) if "equals" in item else tuple(reader.sequence(item.get("in"), path + ("in",), "in"))
+        if spec is not None and spec.options:
+            for value in values:
+                if value not in spec.options:
+                    reader.error(path, f"'{value}' is not an option of field '{name}'")
+        return Equals(name, values)
+    if "min" in item:
+        if spec is not None and not spec.fieldtype.is_list:
+            reader.error(path + ("min",), f"min goes with a list field; '{name}' is {spec.type}")
+        return MinCount(name, reader.number(item["min"], path + ("min",), "min", int, 1, minimum=0))
+    return Present(name)
 
 
 @dataclass(frozen=True)
@@ -113,6 +163,7 @@ class MinCount(Condition):
         return f"{field_name(kind, self.field)}: at least {self.minimum} {noun} required"
 
 
+@parses("any_of")
 @dataclass(frozen=True)
 class AnyOf(Condition):
     names: tuple[str, ...]
@@ -121,6 +172,13 @@ class AnyOf(Condition):
     def fields(self):
         return self.names
 
+    @classmethod
+    def parse(cls, value, path, key, reader):
+        names = tuple(reader.sequence(value, path + (key,), key))
+        for index, name in enumerate(names):
+            reader.known_field(name, path + (key, index))
+        return cls(names)
+
     def holds(self, record, context) -> bool:
         return any(not is_blank(record.fields.get(name)) for name in self.names)
 
@@ -128,6 +186,7 @@ class AnyOf(Condition):
         return " or ".join(field_name(kind, name) for name in self.names) + ": at least one required"
 
 
+@parses("compare")
 @dataclass(frozen=True)
 class Compare(Condition):
     left: tuple[str, ...]
@@ -137,6 +196,22 @@ class Compare(Condition):
     @property
     def fields(self):
         return self.left + self.right
+
+    @classmethod
+    def parse(cls, value, path, key, reader):
+        if not (isinstance(value, list) and len(value) == 3 and value[1] in OPERATORS):
+            reader.error(path + (key,), "compare takes [FIELD, OP, FIELD] with OP one of " + " ".join(OPERATORS))
+            return Present("id")
+        left, op, right = value
+        operands = []
+        for side, operand in ((0, left), (2, right)):
+            names = tuple(operand) if isinstance(operand, list) else (operand,)
+            for name in names:
+                spec = reader.known_field(name, path + (key, side))
+                if spec is not None and not spec.fieldtype.is_number:
+                    reader.error(path + (key, side), f"compare needs number fields; '{name}' is {spec.type}")
+            operands.append(names)
+        return cls(operands[0], op, operands[1])
 
     def holds(self, record, context) -> bool:
         left, right = self._total(record, self.left), self._total(record, self.right)
@@ -158,6 +233,12 @@ class Compare(Condition):
         return f"{' + '.join(self.left)} {self.op} {' + '.join(self.right)} does not hold"
 
 
+def _parse_parts(value, path, key, reader) -> tuple[Condition, ...]:
+    return tuple(reader.condition(part, path + (key, index))
+                 for index, part in enumerate(reader.sequence(value, path + (key,), key)))
+
+
+@parses("all")
 @dataclass(frozen=True)
 class All(Condition):
     parts: tuple[Condition, ...]
@@ -166,6 +247,10 @@ class All(Condition):
     def fields(self):
         return tuple(dict.fromkeys(name for part in self.parts for name in part.fields))
 
+    @classmethod
+    def parse(cls, value, path, key, reader):
+        return cls(_parse_parts(value, path, key, reader))
+
     def holds(self, record, context) -> bool:
         return all(part.holds(record, context) for part in self.parts)
 
@@ -173,13 +258,20 @@ class All(Condition):
         return " and ".join(part.describe(kind) for part in self.parts)
 
 
+@parses("any")
 @dataclass(frozen=True)
-class Any_(Condition):
+class AnyHolds(Condition):
+    """`{any: [C, …]}`: at least one of the conditions holds (AnyOf is about fields holding values)."""
+
     parts: tuple[Condition, ...]
 
     @property
     def fields(self):
         return tuple(dict.fromkeys(name for part in self.parts for name in part.fields))
+
+    @classmethod
+    def parse(cls, value, path, key, reader):
+        return cls(_parse_parts(value, path, key, reader))
 
     def holds(self, record, context) -> bool:
         return any(part.holds(record, context) for part in self.parts)
@@ -188,9 +280,14 @@ class Any_(Condition):
         return " or ".join(part.describe(kind) for part in self.parts)
 
 
+@parses("not")
 @dataclass(frozen=True)
 class Not(Condition):
     part: Condition
+
+    @classmethod
+    def parse(cls, value, path, key, reader):
+        return cls(reader.condition(value, path + (key,)))
 
     def holds(self, record, context) -> bool:
         return not self.part.holds(record, context)
@@ -199,11 +296,23 @@ class Not(Condition):
         return f"not ({self.part.describe(kind)})"
 
 
+@parses("prior_deal")
 @dataclass(frozen=True)
 class PriorDeal(Condition):
     """There is an earlier deal of the same counterparty (see GateContext.earliest_prior_deal)."""
 
     same: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, value, path, key, reader):
+        if reader.requirement:
+            reader.error(path, "prior_deal is a condition for `when`, not a requirement")
+        spec = reader.mapping(value, path + (key,), ("same",), "prior_deal")
+        same = tuple(reader.sequence(spec.get("same"), path + (key, "same"), "same"))
+        for index, name in enumerate(same):
+            if name not in ("contact",) and not (isinstance(name, str) and name.startswith("contact.")):
+                reader.error(path + (key, "same", index), "prior_deal compares 'contact' or 'contact.FIELD'")
+        return cls(same)
 
     def holds(self, record, context) -> bool:
         return context is not None and context.earliest_prior_deal(record, self.same) is not None

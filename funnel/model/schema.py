@@ -99,7 +99,12 @@ class Schema:
         object.__setattr__(self, "stage_by_id", {stage.id: stage for stage in self.stages})
 
     def kind(self, name: str) -> Kind:
-        return self.contacts if name in ("contacts", "contact") else self.deals
+        """The kind `name` ('contact' or 'deal', singular or plural); anything else is a programming error."""
+        if name in ("deal", "deals"):
+            return self.deals
+        if name in ("contact", "contacts"):
+            return self.contacts
+        raise ValueError(f"no kind of record called {name!r} (contact or deal)")
 
     def stage(self, stage_id: str) -> Stage | None:
         return self.stage_by_id.get(stage_id)
@@ -466,75 +471,60 @@ class _SchemaBuilder:
         return result
 
     def condition(self, item, path, kind: Kind, stage_ids, requirement: bool = False) -> c.Condition:
-        if isinstance(item, str):
-            self.known_field(item, path, kind)
-            return c.Present(item)
-        if not isinstance(item, dict) or not item:
-            self.error(path, "a condition must be a field name or a mapping")
-            return c.Present("id")
-        if "field" in item:
-            allowed = ("field", "equals", "in", "min")
-            self.mapping(item, path, allowed, "a condition")
-            name = item["field"]
-            spec = self.known_field(name, path + ("field",), kind)
-            if "equals" in item or "in" in item:
-                values = (item["equals"],) if "equals" in item else tuple(
-                    self.sequence(item.get("in"), path + ("in",), "in"))
-                if spec is not None and spec.options:
-                    for value in values:
-                        if value not in spec.options:
-                            self.error(path, f"'{value}' is not an option of field '{name}'")
-                return c.Equals(name, values)
-            if "min" in item:
-                if spec is not None and not spec.fieldtype.is_list:
-                    self.error(path + ("min",), f"min goes with a list field; '{name}' is {spec.type}")
-                return c.MinCount(name, self.number(item["min"], path + ("min",), "min", int, 1, minimum=0))
-            return c.Present(name)
-        if len(item) != 1:
-            self.error(path, f"a condition has one key, not {', '.join(item)}")
-        key, value = next(iter(item.items()))
-        if key == "any_of":
-            names = tuple(self.sequence(value, path + (key,), key))
-            for index, name in enumerate(names):
-                self.known_field(name, path + (key, index), kind)
-            return c.AnyOf(names)
-        if key == "compare":
-            if not (isinstance(value, list) and len(value) == 3 and value[1] in c.OPERATORS):
-                self.error(path + (key,), "compare takes [FIELD, OP, FIELD] with OP one of " + " ".join(c.OPERATORS))
-                return c.Present("id")
-            left, op, right = value
-            operands = []
-            for side, operand in ((0, left), (2, right)):
-                names = tuple(operand) if isinstance(operand, list) else (operand,)
-                for name in names:
-                    spec = self.known_field(name, path + (key, side), kind)
-                    if spec is not None and not spec.fieldtype.is_number:
-                        self.error(path + (key, side), f"compare needs number fields; '{name}' is {spec.type}")
-                operands.append(names)
-            return c.Compare(operands[0], op, operands[1])
-        if key in ("all", "any"):
-            parts = tuple(self.condition(part, path + (key, index), kind, stage_ids)
-                          for index, part in enumerate(self.sequence(value, path + (key,), key)))
-            return c.All(parts) if key == "all" else c.Any_(parts)
-        if key == "not":
-            return c.Not(self.condition(value, path + (key,), kind, stage_ids))
-        if key == "prior_deal":
-            if requirement:
-                self.error(path, "prior_deal is a condition for `when`, not a requirement")
-            spec = self.mapping(value, path + (key,), ("same",), "prior_deal")
-            same = tuple(self.sequence(spec.get("same"), path + (key, "same"), "same"))
-            for index, name in enumerate(same):
-                if name not in ("contact",) and not (isinstance(name, str) and name.startswith("contact.")):
-                    self.error(path + (key, "same", index), "prior_deal compares 'contact' or 'contact.FIELD'")
-            return c.PriorDeal(same)
-        self.error(path, f"unknown condition '{key}' (field, any_of, compare, all, any, not, prior_deal)")
-        return c.Present("id")
+        """A condition of schema.yaml, parsed by the registry beside the condition classes (conditions.PARSERS)."""
+        return _ConditionReader(self, kind, requirement).condition(item, path)
 
     def known_field(self, name, path, kind: Kind) -> FieldSpec | None:
         if not isinstance(name, str) or name not in kind.fields:
             self.error(path, f"{kind.name}: undeclared field {name!r}")
             return None
         return kind.fields[name]
+
+
+class _ConditionReader:
+    """The schema reader as the condition parsers see it (conditions.ConditionReader): one kind's fields."""
+
+    def __init__(self, builder: _SchemaBuilder, kind: Kind, requirement: bool):
+        self.builder = builder
+        self.kind = kind
+        self.requirement = requirement
+        self.error = builder.error
+        self.sequence = builder.sequence
+        self.mapping = builder.mapping
+        self.number = builder.number
+
+    def known_field(self, name, path) -> FieldSpec | None:
+        return self.builder.known_field(name, path, self.kind)
+
+    def condition(self, item, path) -> c.Condition:
+        """`item` as a condition; nested ones (inside all, any, not) are never requirements themselves."""
+        if isinstance(item, str):
+            self.known_field(item, path)
+            return c.Present(item)
+        if not isinstance(item, dict) or not item:
+            self.error(path, "a condition must be a field name or a mapping")
+            return c.Present("id")
+        if "field" in item:
+            return c.parse_field_condition(item, path, self)
+        if len(item) != 1:
+            self.error(path, f"a condition has one key, not {', '.join(item)}")
+        key, value = next(iter(item.items()))
+        parse = c.PARSERS.get(key)
+        if parse is None:
+            self.error(path, f"unknown condition '{key}' (field, {', '.join(c.PARSERS)})")
+            return c.Present("id")
+        nested = _ConditionReader(self.builder, self.kind, False) if self.requirement else self
+        return parse(value, path, key, _NestedReader(self, nested))
+
+
+class _NestedReader:
+    """The reader a parser sees: its own `requirement` flag, nested conditions read as `when` conditions."""
+
+    def __init__(self, own: _ConditionReader, nested: _ConditionReader):
+        self.requirement = own.requirement
+        self.error, self.sequence, self.mapping, self.number = own.error, own.sequence, own.mapping, own.number
+        self.known_field = own.known_field
+        self.condition = nested.condition
 
 
 def _is_option_id(value: str) -> bool:
