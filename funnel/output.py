@@ -6,7 +6,6 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
@@ -150,15 +149,15 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
 
 
 # -- text for people: display width, alignment, amounts, colour -----------------------------------------
-# A terminal cell is not a character: CJK and fullwidth characters take two cells, combining marks none.
-# Ambiguous-width characters (Cyrillic, box drawing, '…') take one, as in every non-CJK locale.
+# A terminal cell is not a character: CJK and fullwidth characters take two cells, combining marks none, an
+# emoji sequence joined by ZWJ (a family) two, `❤️` (a heart with VS16) two, Hangul jamo one syllable's two.
+# Ambiguous-width characters (Cyrillic, box drawing, '…') take one, as in every non-CJK locale. The wcwidth
+# package knows the Unicode tables and grapheme clusters; the fast path below spares it the common texts.
 
-def char_width(ch: str) -> int:
-    if ch < "\u0300":
-        return 1 if ch >= " " else 0
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+def _cells(text: str) -> int:
+    import wcwidth
+
+    return wcwidth.width(text)
 
 
 # Characters known to take exactly one cell (Latin, Greek, Cyrillic without its combining marks, common
@@ -172,7 +171,7 @@ def display_width(text: str) -> int:
     text = terminal_safe(text)
     if text.isascii() or ONE_CELL_TEXT.fullmatch(text):
         return len(text)
-    return sum(char_width(ch) for ch in text)
+    return _cells(text)
 
 
 def one_line(text: str) -> str:
@@ -193,12 +192,14 @@ def truncate(text: str, width: int, ellipsis: str = "…") -> str:
     room = width - display_width(ellipsis)
     if text.isascii() or ONE_CELL_TEXT.fullmatch(text):
         return text[:max(0, room)].rstrip() + ellipsis
+    import wcwidth
+
     kept, used = [], 0
-    for ch in text:
-        cells = char_width(ch)
+    for grapheme in wcwidth.iter_graphemes(text):  # never cut inside an emoji sequence or a syllable
+        cells = _cells(grapheme)
         if used + cells > room:
             break
-        kept.append(ch)
+        kept.append(grapheme)
         used += cells
     return "".join(kept).rstrip() + ellipsis
 

@@ -24,6 +24,8 @@ from typing import Any, Sequence
 
 import yaml
 
+from .reader import is_fence
+
 __all__ = ["EditError", "set_field", "unset_field", "append_item", "render_record"]
 
 # The C loader is the project's read path; the pure one gives the same marks and only serves installs
@@ -227,7 +229,6 @@ def _render_top(value: Any, st: _Style) -> tuple[str, list[str]]:
 # Locating the front matter and the lines of each top-level key
 # ---------------------------------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"---[ \t]*")
 # Line breaks YAML honours but a '\n'-based line split does not; line numbers would disagree.
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 _BLOCK_HEADER = re.compile(r"[|>][0-9+-]*")
@@ -322,10 +323,10 @@ class _Doc:
     def __init__(self, text: str):
         self.bom = "\ufeff" if text.startswith("\ufeff") else ""
         self.lines = _split_lines(text[len(self.bom):])
-        if not self.lines or not _FENCE.fullmatch(_content(self.lines[0])):
+        if not self.lines or not is_fence(self.lines[0]):
             raise EditError("no front matter: the first line must be '---'")
         self.nl = "\r\n" if self.lines[0].endswith("\r\n") else "\n"
-        self.end = next((i for i in range(1, len(self.lines)) if _FENCE.fullmatch(_content(self.lines[i]))), None)
+        self.end = next((i for i in range(1, len(self.lines)) if is_fence(self.lines[i])), None)
         if self.end is None or not self.lines[0].endswith("\n"):
             raise EditError("front matter is not closed: no line '---' after the first one")
         fm_text = "".join(self.lines[1:self.end])

@@ -117,7 +117,7 @@ def parse_record_text(text: str, all_positions: bool = True) -> ParsedText:
                                     f"merge-conflict marker '{match.group(1)}': resolve the conflict"))
         if problems:
             return result
-    if first_line.rstrip("\r").rstrip() != "---":
+    if not is_fence(first_line):
         problems.append(Problem(1, 1, "no-front-matter", "missing front matter: the first line must be '---'"))
         return result
     closing = closing_fence(text, first_end)
@@ -142,6 +142,16 @@ def parse_record_text(text: str, all_positions: bool = True) -> ParsedText:
     return result
 
 
+# The one definition of a front-matter fence, for reading and for editing: a line `---`, then only spaces or
+# tabs (and the `\r` of a CRLF line end). Other white space (`---\xa0`) makes it an ordinary line.
+FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
+
+
+def is_fence(line: str) -> bool:
+    """Whether `line` (with or without its line end) opens or closes front matter."""
+    return FENCE.match(line) is not None
+
+
 def closing_fence(text: str, first_end: int) -> int:
     """Offset of the line `---` that closes the front matter, or -1 (str.find beats a multiline regex)."""
     start = first_end
@@ -150,8 +160,7 @@ def closing_fence(text: str, first_end: int) -> int:
         if start < 0:
             return -1
         line_end = text.find("\n", start + 4)
-        rest = text[start + 4:] if line_end < 0 else text[start + 4:line_end]
-        if not rest.strip(" \t\r"):
+        if is_fence(text[start + 1:] if line_end < 0 else text[start + 1:line_end]):
             return start + 1
         start += 4
 
