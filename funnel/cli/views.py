@@ -126,6 +126,8 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, ro
     listing = list_records(context, kind[:-1], conditions, fields, owner, stale, due,
                            whole=output_format in ("json", "jsonl"))
     _note_skipped(context, kind[:-1])
+    for note in listing.notes:
+        output.note(note)
     if not listing.rows and output_format == "text":
         output.note(f"no {kind} to list")
         return
@@ -159,11 +161,14 @@ def board(show_all, owner, conditions, limit, at, root, output_format):
       funnel board --all --format json
     """
     from ..views.board import board_json, build_board, render_board
-    from ..views.query import select, view_conditions
+    from ..views.query import select, unmatched_notes, view_conditions
 
     context = _view_context(root, at)
     wheres = view_conditions(context.schema, "deal", conditions, owner)
-    deals = select(_viewable(context, "deal"), wheres, context)
+    shown = _viewable(context, "deal")
+    deals = select(shown, wheres, context)
+    for note in unmatched_notes(wheres, shown, context, "deal") if not deals else ():
+        output.note(note)
     columns = build_board(deals, context, include_closed=show_all)
     if output_format == "json":
         output.write_json(board_json(columns))

@@ -82,13 +82,20 @@ def contact_add(assignments, root, output_format):
 def deal_add(contact_id, assignments, root, output_format):
     """Add a deal in the first stage; prints only its new id.
 
+    Without --set owner=…, the owner is FUNNEL_OWNER, else git's user.name (when either is set).
+
     \b
     Example:
       id=$(funnel deal add --contact c-4f8h --set title="Котельная, ЖК «Север»" --set owner=ivanov)
     """
+    from ..git.repo import default_owner
     from ..writing import api
 
-    result = api.add_deal(Context(root).root(), contact_id, assignments)
+    root_dir = Context(root).root()
+    if not any(text.partition("=")[0].strip() == "owner" for text in assignments):
+        owner = default_owner(root_dir)
+        assignments = assignments + ((f"owner={owner}",) if owner else ())
+    result = api.add_deal(root_dir, contact_id, assignments)
     print_result(result, output_format, result.id)
 
 

@@ -219,3 +219,17 @@ def find_repository(directory: Path) -> Repository | None:
     if len(lines) < 3 or not lines[0]:
         return None  # a bare repository or inside .git
     return Repository(Path(lines[0]), Path(lines[1]), lines[2])
+
+
+def default_owner(directory: Path) -> str | None:
+    """Who a new deal belongs to when the command does not say: FUNNEL_OWNER, else git's `user.name` (the
+    clone's, else the global one), else None."""
+    owner = os.environ.get("FUNNEL_OWNER", "").strip()
+    if owner:
+        return owner
+    try:
+        done = run_git(directory, ["config", "--get", "user.name"], check=False)
+    except GitError:
+        return None
+    name = done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else ""
+    return name or None

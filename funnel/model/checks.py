@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 from .gates import GateContext, unmet_requirements
 from ..frontmatter.reader import Problem
 from .records import ID_PATTERN, Record, Workspace
+from .schema import OWNER
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -184,6 +185,16 @@ def check_references(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
         if isinstance(target, str) and target.strip() and target not in run.context.contacts:
             yield diagnostic(record, record.positions.get(("=", name), record.where(name)), "dangling-reference",
                              f"{name}: no contact with id '{target}'")
+
+
+@record_check
+def check_owner_in_team(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
+    """Where schema.yaml declares the team (`owners:`), a deal's owner is one of them: a typo is an error."""
+    team = run.workspace.schema.owners
+    owner = record.fields.get(OWNER) if record.kind == "deal" else None
+    if team and isinstance(owner, str) and owner.strip() and owner not in team:
+        yield diagnostic(record, record.positions.get(("=", OWNER), record.where(OWNER)), "unknown-owner",
+                         f"{OWNER}: '{owner}' is not one of the team ({', '.join(team)})")
 
 
 @record_check

@@ -27,6 +27,7 @@ DIR_OF_KIND = {kind: directory for directory, kind in KIND_OF_DIR.items()}
 LOSS_REASON = "loss_reason"
 LOSS_COMMENT = "loss_comment"
 LOST_AT = "lost_at"
+OWNER = "owner"  # the SPEC-named field `--owner`, the team list and completion read
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Schema:
     contacts: Kind
     deals: Kind
     path: str = "schema.yaml"
+    owners: tuple[str, ...] = ()  # the team (`owners:`): when declared, a deal's owner must be one of them
 
     def __post_init__(self):
         object.__setattr__(self, "stage_by_id", {stage.id: stage for stage in self.stages})
@@ -238,7 +240,7 @@ class _SchemaBuilder:
 
     # -- the document ----------------------------------------------------------------------------------
     def build(self, tree, path: str) -> Schema | None:
-        top = self.mapping(tree, (), ("version", "name", "stages", "loss_reasons", "contacts", "deals"),
+        top = self.mapping(tree, (), ("version", "name", "stages", "loss_reasons", "contacts", "deals", "owners"),
                            "the schema")
         if top.get("version") not in (None, "1"):
             self.error(("version",), f"unsupported schema version {top.get('version')!r} (this funnel reads 1)")
@@ -259,9 +261,23 @@ class _SchemaBuilder:
         contacts = self.kind("contacts", top.get("contacts"), contacts_fields, stage_ids)
         deals = self.kind("deals", top.get("deals"), deals_fields, stage_ids)
         stages = self.stages(top.get("stages"), deals)
+        owners = self.owners(top.get("owners"))
         if self.problems:
             return None
-        return Schema(stages, loss_reasons, contacts, deals, path)
+        return Schema(stages, loss_reasons, contacts, deals, path, owners)
+
+    def owners(self, value) -> tuple[str, ...]:
+        """`owners: [ivanov, petrova]`: the team, so a misspelt owner is an error rather than a new person."""
+        names = []
+        for index, item in enumerate(self.sequence(value, ("owners",), "owners") if value is not None else []):
+            name = self.text(item, ("owners", index), "an owner")
+            if not name.strip():
+                self.error(("owners", index), "an owner must not be blank")
+            elif name in names:
+                self.error(("owners", index), f"owner '{name}' is listed twice")
+            else:
+                names.append(name)
+        return tuple(names)
 
     def fill_choice_options(self, fields, stage_ids, loss_reasons):
         filled = {"stages": {s: s for s in stage_ids}, "loss_reasons": dict(loss_reasons)}

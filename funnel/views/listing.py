@@ -8,7 +8,8 @@ from typing import Any, Iterable
 from ..errors import UsageError
 from ..model.records import record_data
 from .cards import stage_order
-from .query import Column, ViewContext, columns, default_columns, rows, select, view_conditions, viewable
+from .query import (Column, ViewContext, columns, default_columns, rows, select, unmatched_notes, view_conditions,
+                    viewable)
 
 @dataclass(frozen=True)
 class Listing:
@@ -16,6 +17,7 @@ class Listing:
     columns: list[Column]  # what the rows hold (a whole-record row holds more: every field)
     skipped: int  # files the list had to skip as invalid
     whole: bool  # each row is the whole record (`show --format json`), plus the days over of --stale/--due
+    notes: tuple[str, ...] = ()  # filters whose value no record holds (a typo?), for stderr
 
     @property
     def names(self) -> list[str]:
@@ -51,4 +53,5 @@ def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fi
         extra = [item.name for item in chosen if item.name in ("stale_days", "overdue_days")]
         data = [{**record_data(record, schema), **{name: row[name] for name in extra}}
                 for record, row in zip(records, data)]
-    return Listing(data, chosen, skipped, whole)
+    notes = tuple(unmatched_notes(conditions, shown, context, kind)) if not records else ()
+    return Listing(data, chosen, skipped, whole, notes)

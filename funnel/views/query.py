@@ -29,7 +29,7 @@ from ..model import aging
 from ..model.conditions import is_blank
 from ..model.fieldtypes import IntegerType, InvalidValue, StringType
 from ..model.records import Record, Workspace
-from ..model.schema import FieldSpec, Schema
+from ..model.schema import OWNER, FieldSpec, Schema
 from ..model.values import parse_value
 
 CONDITION = re.compile(r"\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)\s*(<=|>=|!=|==|=|<|>)(.*)\Z", re.DOTALL)
@@ -193,6 +193,25 @@ def select(records, conditions: list[Where], context: ViewContext) -> list[Recor
     if not conditions:
         return list(records)
     return [record for record in records if all(condition.holds(record, context) for condition in conditions)]
+
+
+def unmatched_notes(conditions: list[Where], records, context: ViewContext, kind: str) -> list[str]:
+    """A word for each `FIELD=VALUE` filter on a free-text field whose value no record holds — most likely a
+    typo, which would otherwise print an empty view and exit 0: `no deals of owner 'ivanovv'; did you mean
+    'ivanov'?`. Choice fields need none: a value not among their options is refused before this."""
+    notes = []
+    for condition in conditions:
+        if condition.op != "=" or not isinstance(condition.value, str) or condition.column.spec.options:
+            continue
+        held = {value for value in (condition.column.value(record, context) for record in records)
+                if isinstance(value, str) and value}
+        if condition.value in held:
+            continue
+        name = condition.column.name
+        close = difflib.get_close_matches(condition.value, sorted(held), n=1, cutoff=0.6)
+        what = f"of {name}" if name == OWNER else f"with {name}"
+        notes.append(f"no {kind}s {what} '{condition.value}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+    return notes
 
 
 def owner_condition(schema: Schema, owner: str) -> Where:

@@ -11,6 +11,7 @@ stage in full.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ from typing import Any, Callable, Iterable, Mapping
 from ..errors import FunnelError
 from ..frontmatter.editing import EditError, append_item, render_record, set_field, unset_field
 from ..model import clock
-from ..model.checks import CheckRun, Diagnostic, check_gates, check_record
+from ..model.checks import CheckRun, Diagnostic, check_gates, check_record, diagnostic
 from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
-from ..model.schema import DEAL_BUILTIN_FIELDS, DIR_OF_KIND, LOSS_COMMENT, LOSS_REASON, Schema
+from ..model.schema import DEAL_BUILTIN_FIELDS, DIR_OF_KIND, LOSS_COMMENT, LOSS_REASON, OWNER, Schema
 from ..model.values import InvalidValue, field_spec, parse_value, split_assignment
 from ..store.atomic import LockTimeout, atomic_write, remove_stale_temp_files, workspace_lock
 from ..store.cache import record_written
@@ -244,6 +245,22 @@ class Transaction:
             raise Refused(f"{what}: refused, nothing written:", added, new.path)
         return tuple(warnings)
 
+    def new_owner_notes(self, old: Record | None, new: Record) -> tuple[Diagnostic, ...]:
+        """A deal given an owner no other deal has — a newcomer, or a typo that would split one person's deals
+        in two: said, never refused (a schema that lists its team in `owners:` makes it an error instead)."""
+        owner = new.fields.get(OWNER) if new.kind == "deal" else None
+        if self.schema.owners or not isinstance(owner, str) or not owner.strip() or (
+                old is not None and old.fields.get(OWNER) == owner):
+            return ()
+        known = sorted({other.fields.get(OWNER) for other in self.workspace.deals if other.id != new.id
+                        and isinstance(other.fields.get(OWNER), str)} - {""})
+        if owner in known or not known:
+            return ()
+        close = difflib.get_close_matches(owner, known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (owners so far: {', '.join(known[:8])})"
+        return (diagnostic(new, new.where(OWNER), "new-owner",
+                           f"{OWNER}: '{owner}' is new: no other deal has this owner{hint}", "warning"),)
+
     # -- writing ----------------------------------------------------------------------------------------------
     def write(self, record_path: str, text: str, kind: str, old: Record | None, gate: str | None = None) \
             -> tuple[Record, tuple[Diagnostic, ...]]:
@@ -254,6 +271,7 @@ class Transaction:
         if gate is not None:
             self.refuse_unmet_gates(new, gate)
         warnings = self.refuse_new_errors(old, new, f"{kind} {old.id}" if old is not None else f"new {kind}")
+        warnings += self.new_owner_notes(old, new)
         refuse_outside(self.root, record_path)
         # under the lock no other write is under way: a temp file of ours is a killed write's leftover
         remove_stale_temp_files(self.root / record_path.rsplit("/", 1)[0])

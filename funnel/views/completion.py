@@ -1,0 +1,110 @@
+"""What the shell may complete, from the schema and the workspace: ids (with titles), stages, fields, values.
+
+Each function takes what the person has typed so far of one word and returns `(value, description)` pairs whose
+values start with it. A value that needs more after it (`amount=`) ends where the person goes on typing. Nothing
+here knows of a shell: the CLI hands these to click's completion machinery.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..model.records import Workspace
+from ..model.schema import Kind, Schema
+from ..store.cache import field_values
+from .query import COMPUTED
+
+Suggestion = tuple[str, str]
+
+
+def _starting(pairs: Iterable[Suggestion], typed: str) -> list[Suggestion]:
+    return [(value, help) for value, help in pairs if value.startswith(typed)]
+
+
+def record_ids(workspace: Workspace, typed: str, kind: str | None = None) -> list[Suggestion]:
+    """Ids of valid records (of `kind`), each described by its title or name, in id order."""
+    shown, _ = workspace.viewable(kind)
+    chosen = [record for record in shown if record.id.startswith(typed)]
+    titles = field_values([r for r in chosen if r.kind == "deal"], "title")
+    names = field_values([r for r in chosen if r.kind == "contact"], "name")
+    described = dict(zip([r.id for r in chosen if r.kind == "deal"], titles))
+    described.update(zip([r.id for r in chosen if r.kind == "contact"], names))
+    return sorted((record_id, str(text or "")) for record_id, text in described.items())
+
+
+def stages(schema: Schema, typed: str) -> list[Suggestion]:
+    return _starting(((stage.id, stage.label or "") for stage in schema.stages), typed)
+
+
+def loss_reasons(schema: Schema, typed: str) -> list[Suggestion]:
+    return _starting(schema.loss_reasons.items(), typed)
+
+
+def owners(workspace: Workspace, typed: str) -> list[Suggestion]:
+    """Owners declared by the schema's team list and every owner a deal names."""
+    deals, _ = workspace.viewable("deal")
+    known = list(workspace.schema.owners) + sorted({value for value in field_values(deals, "owner")
+                                                   if isinstance(value, str) and value})
+    return _starting(((name, "") for name in dict.fromkeys(known)), typed)
+
+
+def _value_suggestions(kind: Kind, name: str, typed_value: str) -> list[Suggestion]:
+    """After `FIELD=`: the options of a choice field; for a multi-choice field, the next item of a list."""
+    spec = kind.fields.get(name)
+    if spec is None or not spec.options:
+        return []
+    head, comma, last = typed_value.rpartition(",") if spec.fieldtype.is_list else ("", "", typed_value)
+    chosen = set(head.split(",")) if comma else set()
+    return [(f"{name}={head}{comma}{option}", label) for option, label in spec.options.items()
+            if option.startswith(last) and option not in chosen]
+
+
+def assignments(kind: Kind, typed: str, protected: Iterable[str] = ()) -> list[Suggestion]:
+    """`FIELD=VALUE` for `set` and `--set`: field names (as `FIELD=`), then the values a choice field takes."""
+    name, equals, value = typed.partition("=")
+    if equals:
+        return _value_suggestions(kind, name, value)
+    protected = set(protected)
+    return _starting(((f"{field}=", spec.label or "") for field, spec in kind.fields.items()
+                      if field not in protected), typed)
+
+
+def conditions(schema: Schema, kind_name: str, typed: str) -> list[Suggestion]:
+    """`--where`: field names (a deal's also as `contact.FIELD`), then a choice field's values after `=`."""
+    for op in ("!=", "<=", ">=", "=", "<", ">"):
+        name, found, value = typed.partition(op)
+        if found:
+            kind = schema.kind(kind_name)
+            if name.startswith("contact.") and kind_name == "deal":
+                kind, name = schema.kind("contact"), name[len("contact."):]
+                return [(f"contact.{text}".replace("=", op, 1), help)
+                        for text, help in _value_suggestions(kind, name, value)]
+            return [(text.replace("=", op, 1), help) for text, help in _value_suggestions(kind, name, value)]
+    return _starting(((f"{name}=", label) for name, label in _field_names(schema, kind_name)), typed)
+
+
+def _field_names(schema: Schema, kind_name: str, computed: bool = False) -> list[Suggestion]:
+    kind = schema.kind(kind_name)
+    names = [(name, spec.label or "") for name, spec in kind.fields.items()]
+    if kind_name == "deal":
+        names += [(f"contact.{name}", f"contact: {spec.label or name}")
+                  for name, spec in schema.kind("contact").fields.items()]
+    if computed:
+        names += [(name, "computed") for name in COMPUTED.get(kind_name, {})]
+    return names
+
+
+def field_list(schema: Schema, kind_name: str, typed: str) -> list[Suggestion]:
+    """`--fields A,B`: the next column name after the last comma."""
+    head, comma, last = typed.rpartition(",")
+    done = set(head.split(",")) if comma else set()
+    return [(f"{head}{comma}{name}", label) for name, label in _field_names(schema, kind_name, computed=True)
+            if name.startswith(last) and name not in done]
+
+
+def split_fields(schema: Schema, typed: str) -> list[Suggestion]:
+    """`--by`: the fields a report can split by (a deal's, or its contact's as `contact.FIELD`)."""
+    found = [(name, spec.label or "") for name, spec in schema.kind("deal").fields.items() if spec.fieldtype.splits]
+    found += [(f"contact.{name}", f"contact: {spec.label or name}")
+              for name, spec in schema.kind("contact").fields.items() if spec.fieldtype.splits]
+    return _starting(found, typed)
