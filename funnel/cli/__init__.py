@@ -11,8 +11,11 @@ import gc
 import os
 import sys
 
-from . import check, git, reports, views, writing  # noqa: F401  (each registers its commands on `main`)
+from . import check, completion, git, reports, views, writing  # noqa: F401  (each registers its commands on `main`)
 from .base import main
+
+# after every command is registered: ids, stages, fields and values complete by the parameter's name
+completion.attach_completers(main)
 
 __all__ = ["main", "run"]
 

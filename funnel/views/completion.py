@@ -104,7 +104,8 @@ def field_list(schema: Schema, kind_name: str, typed: str) -> list[Suggestion]:
 
 def split_fields(schema: Schema, typed: str) -> list[Suggestion]:
     """`--by`: the fields a report can split by (a deal's, or its contact's as `contact.FIELD`)."""
-    found = [(name, spec.label or "") for name, spec in schema.kind("deal").fields.items() if spec.fieldtype.splits]
+    found = [(name, spec.label or "") for name, spec in schema.kind("deal").fields.items()
+             if spec.fieldtype.splits and name != "id"]
     found += [(f"contact.{name}", f"contact: {spec.label or name}")
-              for name, spec in schema.kind("contact").fields.items() if spec.fieldtype.splits]
+              for name, spec in schema.kind("contact").fields.items() if spec.fieldtype.splits and name != "id"]
     return _starting(found, typed)
