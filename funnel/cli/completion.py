@@ -95,7 +95,7 @@ def completion(shell):
     """Print the shell completion script: commands, options, ids, stages, fields, values, loss reasons, owners.
 
     \b
-    Enable it (add the line to ~/.bashrc, ~/.zshrc or fish's config):
+    Examples (enable it: put the line in ~/.bashrc, ~/.zshrc or fish's config):
       eval "$(funnel completion bash)"
       eval "$(funnel completion zsh)"
       funnel completion fish | source
