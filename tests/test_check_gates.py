@@ -191,22 +191,44 @@ def test_debt_check_for_a_repeat_client_by_contact_and_by_company(workspace, run
     ]
 
 
-def test_debt_check_ties_are_broken_by_id_and_outcome_does_not_matter(workspace, run, monkeypatch):
-    lost_first = deal("d-aaaa0000", "lost", REPEAT_FIELDS.format(contact="c-ivanov01").replace(
+def test_debt_check_a_tie_is_not_prior_in_check_and_outcome_does_not_matter(workspace, run, monkeypatch):
+    """SPEC: in `check` "earlier" is strictly earlier: deals that started in the same second (an import, a
+    script) are none of them a repeat client, so adding one never turns another invalid by ordering alone.
+    A later deal's earliest prior deal is the first of them by id, lost or not."""
+    lost_first = deal("d-zzzz0001", "lost", REPEAT_FIELDS.format(contact="c-ivanov01").replace(
         "finance_check: approved", "finance_check: banned") + "loss_reason: finance_ban\nloss_comment: Долг\n"
         "lost_at: approval\n", history="  - {stage: lead, at: 2026-03-01T10:00:00+03:00}\n"
                                        "  - {stage: lost, at: 2026-03-02T10:00:00+03:00}\n")
     root = workspace({
         "contacts/c-ivanov01.md": CONTACT,
-        "deals/d-aaaa0000.md": lost_first,
+        "deals/d-zzzz0001.md": lost_first,
         "deals/d-bbbb0000.md": repeat_deal("d-bbbb0000", "c-ivanov01", "2026-03-01T10:00:00+03:00"),
-        "deals/d-zzzz0000.md": repeat_deal("d-zzzz0000", "c-ivanov01", "2026-03-01T09:00:00+02:00"),
+        "deals/d-aaaa0000.md": repeat_deal("d-aaaa0000", "c-ivanov01", "2026-03-01T09:00:00+02:00"),
     })
     code, lines = check_lines(run, root, monkeypatch)
+    assert (code, lines) == (0, [])
+    (root / "deals/d-later001.md").write_text(
+        repeat_deal("d-later001", "c-ivanov01", "2026-03-01T10:00:01+03:00"), encoding="utf-8")
+    code, lines = check_lines(run, root, monkeypatch)
     assert lines == [
-        "deals/d-bbbb0000.md:3:1: error: debt_check (Debt check): must be clear (Clear) — repeat client: earlier "
-        "deal d-aaaa0000 (gate of stage 'proposal') [gate]",
-        "deals/d-zzzz0000.md:3:1: error: debt_check (Debt check): must be clear (Clear) — repeat client: earlier "
+        "deals/d-later001.md:3:1: error: debt_check (Debt check): must be clear (Clear) — repeat client: earlier "
         "deal d-aaaa0000 (gate of stage 'proposal') [gate]",
     ]
     assert code == 1
+
+
+def test_a_write_counts_a_deal_started_at_the_same_moment_as_prior(workspace, run):
+    """SPEC: a write treats every other deal of the counterparty that started at or before the deal it writes
+    as prior: the deal being moved is the repeat client, whatever the ids say."""
+    approval = repeat_deal("d-aaaa0000", "c-ivanov01", "2026-03-01T10:00:00+03:00", "approval").replace(
+        "debt_check: clear\n", "")
+    root = workspace({
+        "contacts/c-ivanov01.md": CONTACT,
+        "deals/d-aaaa0000.md": approval,
+        "deals/d-bbbb0000.md": repeat_deal("d-bbbb0000", "c-ivanov01", "2026-03-01T10:00:00+03:00"),
+    })
+    assert "debt_check" not in (root / "deals/d-aaaa0000.md").read_text(encoding="utf-8")
+    result = run("move", "d-aaaa0000", "proposal", "--root", str(root))
+    assert result.exit_code == 1
+    assert "repeat client: earlier deal d-bbbb0000" in result.stderr
+    assert run("move", "d-aaaa0000", "proposal", "--set", "debt_check=clear", "--root", str(root)).exit_code == 0

@@ -128,14 +128,14 @@ def set_command(record_id, assignments, unsets, root, output_format):
 @main.command(cls=WritingCommand)
 @click.argument("deal_id", metavar="DEAL")
 @click.argument("stage", required=False)
-@click.option("--next", "step", flag_value="next", help="The next stage on the main path (optional stages "
-                                                        "are entered by name).")
-@click.option("--prev", "step", flag_value="prev", help="The previous stage on the main path.")
+@click.option("--next", "step_next", is_flag=True, help="The next stage on the main path (optional stages "
+                                                           "are entered by name).")
+@click.option("--prev", "step_prev", is_flag=True, help="The previous stage on the main path.")
 @click.option("--reopen", is_flag=True, help="Allow moving a won or lost deal back into an active stage.")
 @write_options
 @root_option
 @format_option("text", "json")
-def move(deal_id, stage, step, reopen, assignments, root, output_format):
+def move(deal_id, stage, step_next, step_prev, reopen, assignments, root, output_format):
     """Move a deal to STAGE through its gate, setting the given fields in the same step.
 
     On refusal every unmet requirement is named and nothing is written. Backward moves are allowed and
@@ -149,6 +149,9 @@ def move(deal_id, stage, step, reopen, assignments, root, output_format):
     """
     from ..writing import api
 
+    if step_next and step_prev:  # two flags, one meaning each: neither may silently win
+        raise click.UsageError("--next and --prev contradict each other; give one of them")
+    step = "next" if step_next else "prev" if step_prev else None
     result = api.move(Context(root).root(), deal_id, stage, step=step, assignments=assignments, reopen=reopen)
     print_result(result, output_format, stage_line(result))
 

@@ -6,13 +6,13 @@ New rules are new functions with `@record_check` / `@workspace_check`, not new b
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .matching import did_you_mean
 from .gates import GateContext, unmet_requirements
 from ..frontmatter.reader import Problem
 from .records import ID_PATTERN, Record, Workspace
@@ -115,8 +115,7 @@ def check_id(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
 def check_unknown_fields(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
     known = run.workspace.schema.kind(record.kind).fields
     for key in record.unknown:
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(key, known)
         yield diagnostic(record, record.where(key), "unknown-field",
                          f"unknown field '{key}' (not declared for {record.kind}s in schema.yaml){hint}")
 
@@ -247,7 +246,9 @@ def check_duplicate_ids(run: CheckRun) -> Iterable[Diagnostic]:
         if len(records) < 2:
             continue
         for record in records:
-            others = ", ".join(other.path for other in records if other is not record)
+            paths = [other.path for other in records if other is not record]
+            # a folder of copies would otherwise print every path on every line (n² text)
+            others = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             yield diagnostic(record, record.where("id"), "duplicate-id", f"id '{record_id}' is also used by {others}")
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Protocol
 
+from .matching import is_blank as text_is_blank
+
 OPERATORS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
              ">=": operator.ge, ">": operator.gt}
 
@@ -30,7 +32,7 @@ def is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return text_is_blank(value)  # white space and invisible characters (a zero-width space) only
     if isinstance(value, (list, dict)):
         return not value
     return False

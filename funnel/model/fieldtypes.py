@@ -27,6 +27,7 @@ from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 from ..errors import FunnelError
+from .matching import did_you_mean, find_option
 
 DECIMAL = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?\Z")
 INTEGER = re.compile(r"[-+]?[0-9]+\Z")
@@ -285,6 +286,11 @@ class ContactType(TextLike):
         return [view.contact_text(value)]
 
 
+def unknown_option(text: str, options) -> str:
+    """"'leed' is not one of lead, needs, …; did you mean 'lead'?": one message for every option list."""
+    return f"'{text}' is not one of {', '.join(options)}{did_you_mean(text, options)}"
+
+
 class ChoiceType(TextLike):
     """One of the field's options; `<` and `>` follow the options' order in the schema."""
 
@@ -298,7 +304,14 @@ class ChoiceType(TextLike):
     def problem_with(self, text):
         if text in self.spec.options:
             return None
-        return self.unknown_code, f"'{text}' is not one of {', '.join(self.spec.options)}"
+        return self.unknown_code, unknown_option(text, self.spec.options)
+
+    def parse(self, text):
+        """An option as a person types it: another case, NFD, full-width or stray spaces name it too."""
+        option = find_option(text, self.spec.options)
+        if option is None:
+            raise InvalidValue(f"{self.spec.name}: {unknown_option(text, self.spec.options)}")
+        return option
 
     def cell(self, value):
         return labelled(self.spec.options.get(value), value)
@@ -442,15 +455,19 @@ class MultichoiceType(FieldType):
             return None
         for index, item in enumerate(items):
             if item not in options:
-                typing.problem(path + (index,), "choice", f"{shown}: '{item}' is not one of {', '.join(options)}")
+                typing.problem(path + (index,), "choice", f"{shown}: {unknown_option(item, options)}")
         return [item for item in items if item in options]
 
     def parse(self, text):
-        """`small,standard`: comma-separated options."""
-        items = [item.strip() for item in text.split(",") if item.strip()]
-        wrong = [item for item in items if item not in self.spec.options]
-        if wrong:
-            raise InvalidValue(f"{self.spec.name}: '{wrong[0]}' is not one of {', '.join(self.spec.options)}")
+        """`small,standard`: comma-separated options (each as ChoiceType reads one)."""
+        items = []
+        for item in (item.strip() for item in text.split(",")):
+            if not item:
+                continue
+            option = find_option(item, self.spec.options)
+            if option is None:
+                raise InvalidValue(f"{self.spec.name}: {unknown_option(item, self.spec.options)}")
+            items.append(option)
         return list(dict.fromkeys(items))
 
     def from_plain_column(self, plains):

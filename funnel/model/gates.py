@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from . import conditions as c
+from .matching import normal_form
 from .schema import Requirement, Schema, Stage
 from .timeline import lost_from
 
@@ -111,14 +112,16 @@ def excused(record, name: str, schema: Schema, context: "GateContext | None") ->
 
 
 def normalize_text(value) -> str:
-    """Company names compare after trimming, collapsing inner white space and case-folding."""
-    return " ".join(str(value).split()).casefold() if value is not None else ""
+    """Company names compare by their normal form: NFKC, case-folded, invisible characters dropped, white
+    space trimmed and collapsed (matching.normal_form), so `Café` typed in NFD is the `Café` of NFC."""
+    return normal_form(str(value)) if value is not None else ""
 
 
 class GateContext:
     """What a gate may need beyond the record itself: the contacts it refers to, the other deals."""
 
-    def __init__(self, contacts: Iterable, deals: Iterable):
+    def __init__(self, contacts: Iterable, deals: Iterable, writing: str | None = None):
+        self.writing = writing  # the deal a write is judging: ties with it count as prior (SPEC)
         self.contacts = {}
         for contact in contacts:
             if contact.id is not None:
@@ -135,7 +138,8 @@ class GateContext:
         if record.kind == "contact":
             contacts = [r for r in self.contacts.values() if r.id != record.id] + [record]
             return GateContext(contacts, self.deals)
-        return GateContext(self.contacts.values(), [d for d in self.deals if d.id != record.id] + [record])
+        return GateContext(self.contacts.values(), [d for d in self.deals if d.id != record.id] + [record],
+                           writing=record.id)
 
     def contact_of(self, deal):
         contact_id = deal.fields.get("contact")
@@ -176,32 +180,40 @@ class GateContext:
                 and any(key in groups for same in sames for key in self._group_keys(deal, same))]
 
     @staticmethod
-    def order_key(deal) -> tuple:
-        """Deals are ordered by their first history entry, ties broken by id; a deal without one comes last."""
+    def started(deal) -> tuple:
+        """When a deal started, for ordering: its first history entry (in UTC); a deal without one comes last
+        (and ties with every other such deal)."""
         history = deal.fields.get("history") or []
         first = history[0].get("at") if history else None
         if isinstance(first, datetime):
-            return (0, first.astimezone(timezone.utc).isoformat(), deal.id)
-        return (1, "", deal.id)
+            return (0, first.astimezone(timezone.utc).isoformat())
+        return (1, "")
 
     def earliest_prior_deal(self, deal, same: tuple[str, ...]) -> str | None:
-        """Id of the earliest other deal of the same contact or company that started before `deal`."""
+        """Id of the earliest other deal of the same contact or company that started before `deal` (SPEC):
+        in `check` strictly before — a tie is not a prior deal, so adding a deal never turns an existing one
+        into a repeat client; for the deal a write judges (`writing`), at or before — the newcomer is the
+        repeat client. Among deals that started together, the smallest id is named."""
         index = self._earliest.get(same)
         if index is None:
             index = {}
             for other in self.deals:
-                key = self.order_key(other)
+                entry = (self.started(other), other.id)
                 for group in self._group_keys(other, same):
-                    if group not in index or key < index[group]:
-                        index[group] = key
+                    index.setdefault(group, []).append(entry)
+            for entries in index.values():
+                entries.sort()
             self._earliest[same] = index
-        own = self.order_key(deal)
+        own = self.started(deal)
+        inclusive = deal.id is not None and deal.id == self.writing
         best = None
         for group in self._group_keys(deal, same):
-            candidate = index.get(group)
-            if candidate is not None and candidate < own and candidate[2] != deal.id:
-                best = candidate if best is None or candidate < best else best
-        return best[2] if best else None
+            # the earliest other deal of the group; it is prior or no deal of the group is
+            first = next((entry for entry in index.get(group, ()) if entry[1] != deal.id), None)
+            if first is None or not (first[0] < own or (inclusive and first[0] == own)):
+                continue
+            best = first if best is None or first < best else best
+        return best[1] if best else None
 
 
 def prior_deal_groupings(schema: Schema) -> list[tuple[str, ...]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .matching import did_you_mean
 from ..errors import UsageError
 from .fieldtypes import InvalidValue
 from .schema import FieldSpec, Kind
@@ -32,10 +33,7 @@ def split_assignment(text: str) -> tuple[str, str]:
 def field_spec(kind: Kind, name: str) -> FieldSpec:
     spec = kind.fields.get(name)
     if spec is None:
-        import difflib
-
-        close = difflib.get_close_matches(name, kind.fields, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(name, kind.fields)
         raise InvalidValue(f"unknown field '{name}' for {kind.name}{hint}")
     return spec
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_write", "remove_stale_temp_files", "workspace_lock", "LockTimeout"]
+__all__ = ["atomic_write", "copy_new", "remove_stale_temp_files", "workspace_lock", "LockTimeout"]
 
 # the name of atomic_write's temp file, `.NAME.<12 hex>.tmp`: dot-prefixed and ending in .tmp, so a reader
 # globbing `*.md` never mistakes a leftover for a record, and .gitignore ignores it (`.*.tmp`)
@@ -36,6 +36,18 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
+def _new_temp(directory: str, name: str) -> tuple[str, int]:
+    """A new temp file beside `name`: dot-prefixed and ending in .tmp (TEMP_NAME), so a reader globbing `*.md`
+    never mistakes a leftover for a record and the next write can clean it up."""
+    while True:
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            # 0o666 filtered by the umask, like any new file; mkstemp's 0o600 would leak into new records.
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except FileExistsError:
+            continue
+
+
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Replace `path` with `data` atomically and durably, keeping the file's permission bits."""
     # Write through a symlink rather than replacing the link itself with a regular file.
@@ -45,15 +57,7 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = None
-    # Dot-prefixed and ending in .tmp: a reader globbing `*.md` never mistakes a leftover for a record.
-    while True:
-        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            # 0o666 filtered by the umask, like any new file; mkstemp's 0o600 would leak into new records.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-            break
-        except FileExistsError:
-            continue
+    tmp, fd = _new_temp(directory, name)
     try:
         with os.fdopen(fd, "wb") as f:
             if mode is not None:
@@ -68,6 +72,31 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise
     # Without this the rename itself may be lost on power failure, leaving the old file.
     _fsync_dir(directory or ".")
+
+
+def copy_new(source, path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
+    """Copy the open binary file `source` to the new file `path`, a chunk at a time (a file of gigabytes
+    never sits in memory), durably, never replacing anything already at `path` (not even a dangling link);
+    returns the sha256 of exactly the bytes copied. FileExistsError when `path` exists; nothing is left behind
+    on failure."""
+    import hashlib
+
+    directory, name = os.path.split(os.fspath(path))
+    digest = hashlib.sha256()
+    tmp, fd = _new_temp(directory or ".", name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in iter(lambda: source.read(chunk_size), b""):
+                digest.update(chunk)
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)  # fails when anything is at `path`: no overwrite, no race with a check first
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _fsync_dir(directory or ".")
+    return digest.hexdigest()
 
 
 def remove_stale_temp_files(directory: str | os.PathLike) -> list[str]:

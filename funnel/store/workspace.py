@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..model.records import Record, Workspace, build_record, refused_record
+from ..model.matching import normal_form
 from ..model.schema import Schema, load_schema
 from .paths import SCHEMA_FILE, folder_problems, kind_of_path, leads_outside, record_files
 from ..errors import FunnelError
@@ -101,7 +102,9 @@ def workspace_from_files(root: Path, schema: Schema, files: Iterable[tuple[str, 
 
 
 def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Record:
-    """The record whose id is `text` or starts with it (as git resolves hashes); one clear error otherwise."""
+    """The record whose id is `text` or starts with it (as git resolves hashes); one clear error otherwise.
+    An id typed in full-width letters, upper case or with stray spaces names the same record."""
+    text = normal_form(text) or text
     if not re.fullmatch(r"[a-z0-9-]{1,40}", text):
         raise WorkspaceError(f"'{text}' is not an id (ids are lowercase letters, digits and '-')")
     candidates = [record for record in workspace.records if record.id is not None
@@ -117,6 +120,10 @@ def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Reco
                       and (kind is None or record.kind == kind) and record.stem.startswith(text)]
         if unreadable:
             raise WorkspaceError(f"{unreadable[0]}: cannot be read as a record; run 'funnel check {unreadable[0]}'")
+        other = [record for record in workspace.records if kind is not None and record.kind != kind
+                 and record.id is not None and record.id.startswith(text)]
+        if other:
+            raise WorkspaceError(f"'{text}' is {other[0].kind} {other[0].id}, not a {kind}")
         raise WorkspaceError(f"no {what} with id '{text}'")
     ids = sorted({record.id for record in matches})
     if len(ids) > 1:

@@ -440,7 +440,13 @@ def split_column(schema: Schema, name: str):
     except QueryError as exc:
         raise ReportError(f"--by: {exc}") from None
     # a field type says whether it splits (one of a few options, or a short plain string)
-    if not target.spec.fieldtype.splits or name in ("id", "history"):
+    if target.spec.name in ("id", "history"):
+        # an id is a string, but every deal has its own: one group per deal is no report
+        why = "every record has its own id, so each group would hold one" if target.spec.name == "id" else \
+            "the history is a list of stage changes, not a value"
+        raise ReportError(f"--by: cannot split by '{name}': {why}; split by a field deals share, e.g. owner, "
+                          "categories, contact.source")
+    if not target.spec.fieldtype.splits:
         raise ReportError(f"--by: cannot split by '{name}' ({target.spec.type}); choose a choice or plain "
                           f"string field, e.g. owner, categories, contact.source")
     return target

@@ -13,6 +13,7 @@ from ..model import clock
 from ..model.records import Record
 from ..model.schema import LOSS_COMMENT, LOSS_REASON, LOST_AT, Schema, Stage
 from ..model.values import InvalidValue, field_spec, parse_value
+from ..model.matching import did_you_mean, find_option
 from .writes import Edit, Refused
 
 
@@ -43,7 +44,11 @@ def resolve_target(schema: Schema, current: Stage, stage_id: str | None, step: s
         return previous_stage(schema, current)
     target = schema.stage(stage_id or "")
     if target is None:
-        raise Refused(f"unknown stage '{stage_id}' (stages: {', '.join(s.id for s in schema.stages)})")
+        stage_ids = [s.id for s in schema.stages]
+        found = find_option(stage_id or "", stage_ids)
+        if found is None:
+            raise Refused(f"unknown stage '{stage_id}' (stages: {', '.join(stage_ids)}){did_you_mean(stage_id or '', stage_ids)}")
+        target = schema.stage(found)
     return target
 
 
