@@ -60,7 +60,7 @@ def test_bom_and_crlf_are_valid_and_positions_count_from_the_opening_line(worksp
     monkeypatch.chdir(root)
     code, lines = check(run, root)
     assert lines == ["contacts/c-ivanov01.md:7:9: error: source: 'webside' is not one of website, referral, "
-                     "exhibition, advertising, cold_call, repeat, other [choice]"]
+                     "exhibition, advertising, cold_call, repeat, other; did you mean 'website'? [choice]"]
     assert code == 1
 
 

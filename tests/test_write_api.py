@@ -90,7 +90,7 @@ def test_refusals_are_funnel_errors_with_their_exit_status(root):
         api.set_fields(root, "c-ivanov01")
     with pytest.raises(UsageError):
         api.move(root, "c-ivanov01", "needs", step="next")
-    with pytest.raises(FunnelError, match="no deal with id 'c-ivanov01'"):
+    with pytest.raises(FunnelError, match="'c-ivanov01' is contact c-ivanov01, not a deal"):
         api.move(root, "c-ivanov01", "needs")
 
 
