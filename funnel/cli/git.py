@@ -31,12 +31,8 @@ def history(record_id, root, output_format):
     from ..git.history import record_history, history_lines
     from ..store.workspace import load_workspace, resolve_id
 
-    root_dir = Context(root).root()
-    try:
-        workspace = load_workspace(root_dir, cached=True)
-        result = record_history(workspace, resolve_id(workspace, record_id))
-    except FunnelError as exc:
-        raise click.ClickException(str(exc))
+    workspace = load_workspace(Context(root).root(), cached=True)
+    result = record_history(workspace, resolve_id(workspace, record_id))
     if result.note and output_format == "json":
         output.note(result.note)
     if output_format == "json":
@@ -68,10 +64,7 @@ def diff(revisions, stat, root, output_format):
     """
     from ..git.diff import diff_lines, pipeline_diff, summary_line
 
-    try:
-        result = pipeline_diff(Context(root).root(), revisions)
-    except FunnelError as exc:
-        raise click.ClickException(str(exc))
+    result = pipeline_diff(Context(root).root(), revisions)
     if output_format == "json":
         data = result.as_json()
         if stat:

@@ -18,19 +18,17 @@ WHERE_HELP = ("A condition FIELD OP VALUE, OP one of = != < <= > >= (repeatable,
 
 
 def _view_context(root, at: str | None = None):
-    """The workspace loaded for a view, with today's date (FUNNEL_TODAY in tests); `at`: as committed at that
-    revision, today being the commit's date unless FUNNEL_TODAY says otherwise."""
-    import os
-
-    from ..model import clock
-    from ..views.query import open_view
-
+    """What every view (board, list, show, report) starts from: the working tree's workspace with today's date
+    (FUNNEL_TODAY in tests); `at` (--at REV, `at_option`): as committed at that revision, today being the
+    commit's date unless FUNNEL_TODAY says otherwise."""
     root_dir = Context(root).root()
-    if at is not None:
-        from ..git.snapshot import view_at
+    if at is None:
+        from ..views.query import open_view
 
-        return view_at(root_dir, at, clock.today() if os.environ.get("FUNNEL_TODAY") else None)
-    return open_view(root_dir)
+        return open_view(root_dir)
+    from ..git.snapshot import view_at  # git only when asked: a plain view never pays for it
+
+    return view_at(root_dir, at)
 
 
 def _note_skipped(context, kind: str) -> None:

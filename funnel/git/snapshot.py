@@ -7,6 +7,7 @@ a date `YYYY-MM-DD`: the last commit on HEAD before that day ends.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from ..model.records import Record, Workspace
 from ..model.schema import KIND_OF_DIR, Schema, parse_schema
 from ..store.paths import SCHEMA_FILE, kind_of_path
 from ..store.workspace import workspace_from_files
+from ..model import clock
 from ..views.query import ViewContext
 from .repo import GitError, Repository, find_repository
 
@@ -117,8 +119,9 @@ class SnapshotView(ViewContext):
         return parse_record_bytes(data, all_positions=False).body if data is not None else ""
 
 
-def view_at(root: Path, revision: str, today: date | None) -> SnapshotView:
-    """The context of a view `--at REV`: the snapshot, and "today" as `today` (FUNNEL_TODAY) when given, else
-    the day the commit was made."""
+def view_at(root: Path, revision: str) -> SnapshotView:
+    """What a view `--at REV` starts from: the workspace as committed at `revision`, "today" being FUNNEL_TODAY
+    when set, else the day of that commit."""
     snapshot = snapshot_at(root, revision)
-    return SnapshotView(snapshot, today or snapshot.committed.date())
+    today = clock.today() if os.environ.get("FUNNEL_TODAY") else snapshot.committed.date()
+    return SnapshotView(snapshot, today)
