@@ -362,3 +362,21 @@ def test_git_diff_reads_records_through_textconv(three_authors):
     shown = git(root, "log", "-p", "-1", "--format=", "--", "deals/d-pump0001.md")
     assert "-Amount: 900 000\n+Amount: 990 000\n" in shown
     assert "+  - 2026-03-16 12:30+03:00  Finance and legal check (approval)" in shown
+
+
+def test_a_workspace_in_a_folder_of_the_repository(tmp_path, run):
+    top = tmp_path / "repo"
+    root = top / "sales [eu]"  # a folder name with pathspec characters
+    (root / "deals").mkdir(parents=True)
+    (root / "contacts").mkdir()
+    (root / "schema.yaml").write_bytes((Path(__file__).resolve().parent.parent / "schema.yaml").read_bytes())
+    write_files(top, {"deals/d-other001.md": "not part of the workspace\n"})
+    git(top, "init", "-q", "-b", "main")
+    commit(root, {"contacts/c-ivanov01.md": CONTACT, "deals/d-pump0001.md": LEAD}, "Start")
+    commit(root, {"deals/d-pump0001.md": NEEDS}, "Needs")
+    data = json_of(run("diff", "HEAD~1..HEAD", "--root", str(root), "--format", "json"))
+    assert [(record["id"], record["change"]) for record in data["records"]] == [("d-pump0001", "moved")]
+    history = json_of(run("history", "d-pump0001", "--root", str(root), "--format", "json"))
+    assert [entry["subject"] for entry in history["entries"] if entry["source"] == "commit"] == ["Start", "Needs"]
+    listed = json_of(run("list", "deals", "--at", "HEAD~1", "--root", str(root), "--format", "json"))
+    assert [(row["id"], row["stage"]) for row in listed] == [("d-pump0001", "lead")]

@@ -120,6 +120,8 @@ def record_changes(schema: Schema, old: Record | None, new: Record | None, old_b
     old_values = _values(old)
     new_values = _values(new)
     names = list(kind.fields)
+    if old is None or new is None:
+        names.remove("id")  # a record added or removed: its id heads the entry, it is no change of a value
     names += [name for name in dict.fromkeys([*old_values, *new_values]) if name not in kind.fields]
     changes = []
     for name in names:
