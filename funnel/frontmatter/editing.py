@@ -71,7 +71,9 @@ def _scalar_form(value: Any) -> tuple[str, bool]:
         raise TypeError("booleans are not supported in records")
     if isinstance(value, str):
         return value, False
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, Decimal):
+        return format(value, "f"), True  # positional: 0.0000001, never 1E-7 (which no reader takes as a number)
+    if isinstance(value, int):
         return str(value), True
     if isinstance(value, _dt.datetime):
         if value.utcoffset() is None:

@@ -17,6 +17,7 @@ from typing import Any
 from ..frontmatter.reader import parse_record_bytes, parse_yaml
 from ..model.records import Record, build_record
 from ..model.schema import Schema, SchemaError, parse_schema
+from ..model.fieldtypes import exact_sum
 from ..output import format_amount
 from ..store.paths import SCHEMA_FILE, kind_of_path
 from .changes import FieldChange, printable, record_changes, value_text
@@ -334,7 +335,7 @@ def summary_line(diff: PipelineDiff) -> str:
         parts.append(f"{diff.count('moved')} moved")
     won = [record for record in diff.records if record.change == "won"]
     if won:
-        total = sum((record.amount for record in won if isinstance(record.amount, Decimal)), Decimal(0))
+        total = exact_sum(record.amount for record in won if isinstance(record.amount, Decimal))
         parts.append(f"{len(won)} won ({format_amount(total)})")
     lost = [record for record in diff.records if record.change == "lost"]
     if lost:

@@ -22,9 +22,9 @@ import json
 import operator
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 from functools import cached_property
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Iterable, Protocol
 
 from ..errors import FunnelError
 from .matching import did_you_mean, find_option
@@ -88,6 +88,27 @@ def read_timestamp(text: str) -> datetime | None:
 def plain_decimal(value: Decimal) -> str:
     """A decimal in plain positional notation, every digit kept: `0.0000001`, never `1E-7`."""
     return format(value, "f")
+
+
+# Decimal's default context keeps 28 significant digits: 12345678901234567890123456789 + 0.01 would round.
+# Sums and products of amounts are computed in a context that never rounds (the C decimal stores only the
+# digits a result has); nothing here divides, which could need infinitely many.
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def exact_sum(values: Iterable[Decimal | None]) -> Decimal:
+    """The sum of the amounts (None skipped), every digit kept at any size."""
+    with localcontext(EXACT):
+        return sum((value for value in values if value is not None), Decimal(0))
+
+
+def exact_product(value: Decimal, factor: Decimal) -> Decimal:
+    """`value × factor` with every digit kept, without the trailing zeros the multiplication added."""
+    with localcontext(EXACT):
+        product = value * factor
+        if product == product.to_integral_value():
+            return product.quantize(Decimal(1))
+        return product.normalize()
 
 
 def grouped_amount(value: Decimal | None, empty: str = "—") -> str:

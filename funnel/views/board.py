@@ -19,6 +19,7 @@ from typing import Any
 from ..model import aging
 from ..output import display_width, fit, format_amount, paint, plural, truncate, wrap
 from .query import ViewContext, client_name
+from ..model.fieldtypes import exact_sum
 from ..model.records import Record
 from ..model.schema import Stage
 
@@ -67,7 +68,7 @@ class BoardColumn:
 
     @cached_property  # read by the heading, the layout and the footer; the cards are final once built
     def amount(self) -> Decimal:
-        return sum((card.amount for card in self.cards if card.amount is not None), Decimal(0))
+        return exact_sum(card.amount for card in self.cards)
 
     def as_json(self) -> dict[str, Any]:
         return {"stage": self.stage.id, "label": self.stage.label, "count": self.count, "amount": self.amount,
@@ -127,7 +128,7 @@ def render_board(columns: list[BoardColumn], width: int, colour: bool = False, l
 def footer(columns: list[BoardColumn], width: int) -> list[str]:
     """Totals of the whole board: deals, amount, how many stale and overdue (on more lines when narrow)."""
     cards = [card for column in columns for card in column.cards]
-    total = sum((column.amount for column in columns), Decimal(0))
+    total = exact_sum(column.amount for column in columns)
     parts = [plural(len(cards), "deal"), format_amount(total)]
     stale = sum(1 for card in cards if card.stale_days is not None)
     overdue = sum(1 for card in cards if card.overdue_days is not None)

@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterable
 
 from ..errors import FunnelError, UsageError
 from .query import QueryError, ViewContext, column, owner_condition, select
+from ..model.fieldtypes import exact_product, exact_sum
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, Schema, Stage
 from ..model.timeline import Pipeline, Timeline, timeline  # noqa: F401  (timeline: one deal's, for callers)
@@ -129,7 +130,7 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:
-    return sum((value for value in values if value is not None), Decimal(0))
+    return exact_sum(values)
 
 
 def _median(values: list[float]) -> float | None:
@@ -336,19 +337,12 @@ def forecast_report(timelines: list[Timeline], inputs: Inputs) -> dict:
         amount = _sum(item.amount for item in here)
         probability = Decimal(repr(stage.probability))
         rows.append({"stage": stage.id, "label": stage.label, "probability": stage.probability,
-                     "count": len(here), "amount": amount, "weighted": _tidy(amount * probability),
+                     "count": len(here), "amount": amount, "weighted": exact_product(amount, probability),
                      "unpriced": sum(1 for item in here if _decimal(item.record.fields.get(AMOUNT)) is None)})
     return {"stages": rows, "count": sum(row["count"] for row in rows),
             "amount": _sum(row["amount"] for row in rows),
-            "weighted": _tidy(_sum(row["weighted"] for row in rows)),
+            "weighted": exact_product(_sum(row["weighted"] for row in rows), Decimal(1)),
             "unpriced": sum(row["unpriced"] for row in rows), "today": inputs.today}
-
-
-def _tidy(value: Decimal) -> Decimal:
-    """A product without the trailing zeros the multiplication added (62500.00 → 62500); still exact."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
 
 
 def payment_stages(schema: Schema) -> tuple[Stage | None, Stage | None]:

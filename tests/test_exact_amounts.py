@@ -1,0 +1,55 @@
+"""Amounts are exact everywhere: typed on the command line, written to the file, summed in board and reports
+at any size, printed positionally in text, JSON and CSV."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import CONTACT, full_deal
+
+BIG = "12345678901234567890123456789"
+
+
+def _deal(deal_id: str, amount: str, stage: str = "needs") -> str:
+    return full_deal(deal_id, stage, drop=("amount",), extra=f"amount: {amount}\n")
+
+
+def test_a_tiny_amount_is_accepted_and_written_positionally(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": _deal("d-aaaa0001", "5")})
+    result = run("set", "d-aaaa0001", "amount=0.0000001", "--root", str(root))
+    assert result.exit_code == 0, result.output
+    assert "amount: 0.0000001\n" in (root / "deals/d-aaaa0001.md").read_text(encoding="utf-8")
+    for output_format in ("json", "csv"):
+        listed = run("list", "deals", "--fields", "id,amount", "--format", output_format, "--root", str(root))
+        assert "0.0000001" in listed.stdout and "E-" not in listed.stdout
+    assert "0.0000001" in run("show", "d-aaaa0001", "--root", str(root)).stdout
+
+
+def test_sums_are_exact_at_any_size(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": _deal("d-aaaa0001", BIG),
+                      "deals/d-aaaa0002.md": _deal("d-aaaa0002", "0.01")})
+    exact = BIG + ".01"
+    board = json.loads(run("board", "--format", "json", "--root", str(root)).stdout)
+    needs = next(column for column in board["columns"] if column["stage"] == "needs")
+    assert needs["amount"] == exact
+    text = run("board", "--root", str(root), env={"COLUMNS": "200"}).stdout
+    assert "12 345 678 901 234 567 890 123 456 789.01" in text
+    forecast = run("report", "forecast", "--format", "json", "--root", str(root))
+    data = json.loads(forecast.stdout)
+    row = next(row for row in data["stages"] if row["stage"] == "needs")
+    assert row["amount"] == exact and data["amount"] == exact
+    assert row["weighted"] == "1234567890123456789012345678.901"  # × 0.10, every digit
+    assert "E+" not in forecast.stdout
+    assert "12 345 678 901 234 567 890 123 456 789.01" in run("report", "forecast", "--root", str(root)).stdout
+
+
+@pytest.mark.parametrize("value", ["-5", "١٢٣", "１２３", "1e3", "+-1"])
+def test_amounts_are_ascii_digits_and_not_negative(workspace, run, value):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": _deal("d-aaaa0001", "5")})
+    before = (root / "deals/d-aaaa0001.md").read_bytes()
+    result = run("set", "d-aaaa0001", f"amount={value}", "--root", str(root))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: amount:")
+    assert (root / "deals/d-aaaa0001.md").read_bytes() == before
