@@ -163,3 +163,29 @@ def test_many_copies_of_one_id_are_named_briefly(workspace, run):
                 and "[duplicate-id]" in line)
     assert line.endswith("is also used by deals/d-copy0001.md, deals/d-copy0002.md, deals/d-copy0003.md and 46 more "
                          "[duplicate-id]")
+
+
+def test_reopening_a_lost_deal_moves_its_loss_into_the_history(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "needs")})
+    path = root / "deals/d-aaaa0001.md"
+    assert run("lose", "d-aaaa0001", "--reason", "price", "--comment", "Дорого: на 15%", "--root", str(root)).exit_code == 0
+    reopened = run("move", "d-aaaa0001", "needs", "--reopen", "--root", str(root))
+    assert reopened.exit_code == 0, reopened.output
+    text = path.read_text(encoding="utf-8")
+    assert "\nloss_reason:" not in text and "\nloss_comment:" not in text and "\nlost_at:" not in text
+    assert "loss_reason: price, loss_comment: 'Дорого: на 15%', lost_at: needs}" in text
+    assert "  - {stage: lead, at: 2026-03-14T10:02:00+03:00}\n" in text  # the other entries as they were
+    listed = run("list", "deals", "--where", "loss_reason=price", "--format", "json", "--root", str(root))
+    assert json.loads(listed.stdout) == []
+    losses = json.loads(run("report", "losses", "--format", "json", "--root", str(root)).stdout)
+    assert losses["lost"] == 0
+    assert run("check", "--root", str(root)).exit_code == 0
+    # lost and reopened again: the first loss stays where it was put
+    assert run("lose", "d-aaaa0001", "--reason", "other_supplier", "--comment", "Другой", "--root", str(root)).exit_code == 0
+    assert run("win", "d-aaaa0001", "--reopen", "--root", str(root)).exit_code == 1  # gates of won: refused
+    assert "\nloss_reason: other_supplier\n" in path.read_text(encoding="utf-8")
+    assert run("move", "d-aaaa0001", "lead", "--reopen", "--root", str(root)).exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    assert "loss_reason: price, loss_comment: 'Дорого: на 15%', lost_at: needs}" in text
+    assert "loss_reason: other_supplier, loss_comment: Другой, lost_at: needs}" in text
+    assert run("check", "--root", str(root)).exit_code == 0

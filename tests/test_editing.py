@@ -464,6 +464,8 @@ def untyped(value):
         return {k: untyped(v) for k, v in value.items()}
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")  # decimals are written positionally: 1E-7 is no number to a reader
     return str(value)
 
 

@@ -69,8 +69,19 @@ def stage_change(record: Record, current: Stage, target: Stage, changes: dict[st
     if target.id == current.id:
         return Edit(changes)
     changes["stage"] = target.id
+    loss = None
+    if current.terminal == "lost":
+        # reopened: the loss goes into the history entry of the loss, so `--where loss_reason=price` never
+        # lists an open deal and the reason and comment the person wrote stay in the file
+        loss = {name: record.fields.get(name) for name in LOSS_FIELDS if record.fields.get(name) is not None}
+        for name in LOSS_FIELDS:
+            changes.setdefault(name, None)
     return Edit(changes, {"stage": target.id, "at": clock.now()},
-                gate=f"cannot move {record.id} from {current.id} to {target.id}; unmet:")
+                gate=f"cannot move {record.id} from {current.id} to {target.id}; unmet:", into_lost_entry=loss)
+
+
+# what a lost deal carries about its loss, moved into its `lost` history entry when it is reopened
+LOSS_FIELDS = (LOSS_REASON, LOSS_COMMENT, LOST_AT)
 
 
 def _deal_only(record: Record, what: str) -> None:

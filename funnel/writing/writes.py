@@ -73,6 +73,7 @@ class Edit:
     gate: str | None = None  # a stage change: the refusal's message when the result misses a gate of its stage
     files: tuple[str, ...] = ()  # files written besides the record (an attachment's copy), relative to the root
     attached: str | None = None  # attach: the path recorded
+    into_lost_entry: dict | None = None  # reopening a lost deal: fields moved into its last `lost` history entry
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,33 @@ def changed_fields(before: Record | None, after: Record, first: Iterable[str] = 
 
 # -- the edits every command makes -----------------------------------------------------------------------------
 
+def move_into_lost_entry(text: str, values: dict[str, Any], order: list[str]) -> str:
+    """`text` whose last `{stage: lost, …}` history entry also holds `values` (the loss of a deal being
+    reopened), so the open deal carries no loss and nothing the person wrote is lost. The other entries keep
+    their keys; moments stay unquoted timestamps."""
+    from ..frontmatter.reader import parse_record_bytes
+    from ..model.fieldtypes import read_timestamp
+
+    tree = parse_record_bytes(text.encode("utf-8"), all_positions=False).tree
+    history = tree.get("history") if isinstance(tree, dict) else None
+    if not isinstance(history, list):
+        raise Refused("cannot reopen: the deal has no readable history to keep its loss in; run 'funnel check'")
+    entries = []
+    for entry in history:
+        if isinstance(entry, dict) and isinstance(entry.get("at"), str) and read_timestamp(entry["at"]) is not None:
+            entry = {**entry, "at": read_timestamp(entry["at"])}
+        entries.append(entry)
+    last_lost = max((index for index, entry in enumerate(entries)
+                     if isinstance(entry, dict) and entry.get("stage") == "lost"), default=None)
+    if last_lost is None:
+        raise Refused("cannot reopen: the history has no 'lost' entry to keep the loss in; run 'funnel check'")
+    entries[last_lost] = {**entries[last_lost], **values}
+    try:
+        return set_field(text, "history", entries, order)
+    except EditError as exc:
+        raise Refused(f"cannot edit this file safely: {exc}") from None
+
+
 def edit_text(text: str, changes: dict[str, Any], order: list[str], history_entry: dict | None = None) -> str:
     """`text` with `changes` applied (None removes a field) and a history entry appended."""
     try:
@@ -362,7 +390,10 @@ def update_record(root: Path, action: str, id_text: str, plan: Plan, assignments
         asked = tx.read_assignments(record.kind, assignments, unset)
         edit = plan(tx, record, asked)
         text = tx.read_text(record)
-        new_text = edit_text(text, edit.changes, tx.key_order(record.kind), edit.history)
+        edited = text
+        if edit.into_lost_entry:
+            edited = move_into_lost_entry(text, edit.into_lost_entry, tx.key_order(record.kind))
+        new_text = edit_text(edited, edit.changes, tx.key_order(record.kind), edit.history)
         if new_text == text:
             return WriteResult(action, record.kind, record.id, record.path, record, record, tx.schema, edit.files,
                                (), attached=edit.attached)
