@@ -98,12 +98,8 @@ def textconv(path, root):
     from ..model.schema import load_schema
     from ..store.workspace import find_root
 
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise click.ClickException(f"{path}: {exc.strerror}")
-    lines = None
+    with open(path, "rb") as handle:
+        data = handle.read()
     try:
         schema = load_schema(find_root(explicit=root) / "schema.yaml")
         lines = textconv_lines(data, schema)
