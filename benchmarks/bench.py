@@ -1,5 +1,6 @@
 """Measure funnel against the naive floor: parsing every record file with python-frontmatter.
 
+    pip install -e '.[bench]'      # python-frontmatter, for the naive baseline only (funnel never imports it)
     python benchmarks/bench.py [--deals 10000] [--contacts N] [--repeat 5] [--shape rich|plain|both]
     python benchmarks/bench.py --deals 100000 --repeat 3 --shape plain      # the slower, separate run
 
