@@ -380,3 +380,16 @@ def test_a_workspace_in_a_folder_of_the_repository(tmp_path, run):
     assert [entry["subject"] for entry in history["entries"] if entry["source"] == "commit"] == ["Start", "Needs"]
     listed = json_of(run("list", "deals", "--at", "HEAD~1", "--root", str(root), "--format", "json"))
     assert [(row["id"], row["stage"]) for row in listed] == [("d-pump0001", "lead")]
+
+
+def test_a_clone_configured_for_people_still_reads_plainly(three_authors, run):
+    for name, value in (("color.ui", "always"), ("color.diff", "always"), ("log.showSignature", "true"),
+                        ("diff.relative", "true"), ("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true")):
+        git(three_authors, "config", name, value)
+    write_files(three_authors, {"deals/d-new00001.md": LEAD.replace("d-pump0001", "d-new00001")})
+    data = json_of(run("diff", "HEAD~2", "--root", str(three_authors), "--format", "json"))
+    assert [(record["id"], record["change"]) for record in data["records"]] == [("d-pump0001", "moved"),
+                                                                              ("d-new00001", "added")]
+    history = json_of(run("history", "d-pump0001", "--root", str(three_authors), "--format", "json"))
+    assert [entry["author"] for entry in history["entries"] if entry["source"] == "commit"] == [
+        "Анна Петрова", "Борис Сидоров", "Вера Козлова"]

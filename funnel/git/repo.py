@@ -109,7 +109,7 @@ class Repository:
         staged and unstaged changes; untracked files are not in it). No rename detection: a renamed file is one
         removal and one addition."""
         revisions = [old] if new is None else [old, new]
-        done = self.git("diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-ext-diff", "--no-textconv",
+        done = self.git("diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color",
                         *revisions, "--", *paths)
         for change in _parse_raw(done.stdout.split(b"\0")):
             yield change
@@ -122,7 +122,8 @@ class Repository:
     def file_log(self, path: str) -> list[LoggedCommit]:
         """Every commit that changed the file at `path` (relative to the top), oldest first, following it across
         renames (`git log --follow`), each with the file's blob before and after (`--raw`)."""
-        done = self.git("log", "--follow", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv",
+        done = self.git("log", "--follow", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-color",
+                        "--no-show-signature",
                         "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "--", path)
         commits: list[LoggedCommit] = []
         tokens = done.stdout.split(b"\0")
