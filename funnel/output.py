@@ -55,11 +55,72 @@ def write_json(data: Any, stream=None) -> None:
 
 def write_lines(lines: Iterable[str], stream=None, styled: bool = False) -> None:
     """Text lines for a person: every control character shown escaped (terminal_safe). `styled` lines hold
-    funnel's own colour codes around text that was made safe already (the board's layout does that)."""
+    funnel's own colour codes around text that was made safe already (the board's layout does that). On a
+    terminal, more lines than fit it go through the pager, as git does."""
+    if stream is None:
+        pager = pager_command()
+        if pager is not None:
+            lines = list(lines)
+            if len(lines) >= terminal_height() and _page(pager, lines, styled):
+                return
     stream = stream or sys.stdout
     for line in lines:
         stream.write(line if styled else terminal_safe(line))
         stream.write("\n")
+
+
+# -- the pager: long text on a terminal, as git pages it ----------------------------------------------------
+_pager_allowed = True
+
+
+def allow_pager(allowed: bool) -> None:
+    """`funnel --no-pager …` turns the pager off for the command."""
+    global _pager_allowed
+    _pager_allowed = allowed
+
+
+def pager_command() -> list[str] | None:
+    """The pager to use now: FUNNEL_PAGER, else PAGER, else `less` (with LESS=FRX unless LESS says otherwise:
+    quit when it fits one screen, keep colours, leave the text on the screen); None when stdout is not a
+    terminal, with --no-pager, or when the pager is set to '' or 'cat'."""
+    import shlex
+
+    if not _pager_allowed or not sys.stdout.isatty():
+        return None
+    text = os.environ.get("FUNNEL_PAGER")
+    if text is None:
+        text = os.environ.get("PAGER", "less")
+    try:
+        command = shlex.split(text)
+    except ValueError:
+        return None
+    return command if command and command != ["cat"] else None
+
+
+def terminal_height(default: int = 24) -> int:
+    import shutil
+
+    return max(2, shutil.get_terminal_size((80, default)).lines)
+
+
+def _page(command: list[str], lines: list[str], styled: bool) -> bool:
+    """Hand the text to the pager; False (and nothing written) when it cannot be started."""
+    import subprocess
+
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    text = "".join((line if styled else terminal_safe(line)) + "\n" for line in lines)
+    try:
+        pager.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the person quit the pager before reading it all
+        pass
+    pager.wait()
+    return True
 
 
 def note(message: str) -> None:
@@ -124,6 +185,7 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
     `right_aligned` columns (amounts, day counts) line up on their last digit in the text table;
     `whole_json` writes each row's every key in json and jsonl (records as `show --format json` has them)."""
     json_columns = None if whole_json else columns
+    text_stream = stream  # None: stdout, through the pager when it is a terminal
     stream = stream or sys.stdout
     if output_format == "json":
         # an array with one row a line: readable, greppable, and encoded at C speed
@@ -141,11 +203,14 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
             writer.writerow([cell_text(row.get(column)).replace("\n", " ") if output_format == "tsv"
                              else cell_text(row.get(column)) for column in columns])
     else:
-        table = [[terminal_safe(one_line(cell_text(row.get(column)))) for column in columns] for row in rows]
+        # for people: amounts as every text view shows them (1 250 000.50), the table fitted to the terminal
+        table = [[terminal_safe(one_line(format_amount(value) if isinstance(value, Decimal) else cell_text(value)))
+                  for value in (row.get(column) for column in columns)] for row in rows]
         shown = [(labels or {}).get(column, column) for column in columns] if headers else None
         right = [column in right_aligned for column in columns]
         if table or headers:
-            write_lines(format_table(table, shown, right), stream)
+            whole = [i for i, column in enumerate(columns) if column in ("id", "deal", "contact")]
+            write_lines(format_table(table, shown, right, width=terminal_width(), whole=whole), text_stream)
 
 
 # -- text for people: display width, alignment, amounts, colour -----------------------------------------
@@ -237,9 +302,12 @@ def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
     return lines or [""]
 
 
-def format_table(rows: list[list[str]], headers: list[str] | None = None, right=(), gap: str = "  ") -> list[str]:
+def format_table(rows: list[list[str]], headers: list[str] | None = None, right=(), gap: str = "  ",
+                 width: int | None = None, whole=()) -> list[str]:
     """An aligned table as lines, measured in terminal cells (so Cyrillic and CJK line up); trailing spaces
-    are dropped. `right[i]` right-aligns column i."""
+    are dropped. `right[i]` right-aligns column i. With `width`, a table wider than that many cells shrinks
+    its widest text columns first (cut with "…"), down to their header; right-aligned numbers and the `whole`
+    columns (ids) are never cut."""
     table = [[terminal_safe(cell) for cell in row] for row in ([headers] if headers else []) + rows]
     if not table:
         return []
@@ -248,6 +316,15 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
     cell_widths = [[display_width(cell) for cell in row] for row in table]
     widths = [max((row[i] for row in cell_widths if i < len(row)), default=0) for i in range(count)]
     right = list(right) + [False] * (count - len(right))
+    if width is not None:
+        floors = [max(4, display_width(headers[i]) if headers and i < len(headers) else 0) for i in range(count)]
+        capped = shrunk_widths(widths, [not r and i not in whole for i, r in enumerate(right)], floors, width - display_width(gap) * (count - 1))
+        if capped != widths:
+            widths = capped
+            table = [[truncate(cell, widths[i]) if cell_widths[r][i] > widths[i] else cell
+                      for i, cell in enumerate(row)] for r, row in enumerate(table)]
+            cell_widths = [[min(w, widths[i]) if w <= widths[i] else display_width(row[i])
+                            for i, w in enumerate(row_widths)] for row, row_widths in zip(table, cell_widths)]
     lines = []
     for row, row_widths in zip(table, cell_widths):
         parts = []
@@ -256,6 +333,26 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
             parts.append(fill + cell if right[i] else cell + fill)
         lines.append(gap.join(parts).rstrip())
     return lines
+
+
+def shrunk_widths(widths: list[int], shrinkable: list[bool], floors: list[int], room: int) -> list[int]:
+    """Column widths that fit `room` cells: the widest shrinkable columns give way first, all of them down to
+    one common cap (never below their floor); the others keep their width. Unchanged when they already fit."""
+    if sum(widths) <= room:
+        return list(widths)
+    fixed = sum(w for w, s in zip(widths, shrinkable) if not s)
+
+    def total(cap: int) -> int:
+        return fixed + sum(max(min(w, cap), f) if s else 0 for w, s, f in zip(widths, shrinkable, floors))
+
+    low, high = 0, max(widths)
+    while low < high:  # the largest cap whose table fits (or the floors, when nothing fits)
+        middle = (low + high + 1) // 2
+        if total(middle) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return [max(min(w, low), f) if s else w for w, s, f in zip(widths, shrinkable, floors)]
 
 
 def plural(count: int, noun: str) -> str:

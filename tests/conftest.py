@@ -112,7 +112,9 @@ def run():
 
     def invoke(*args: str, env: dict | None = None, input: str | bytes | None = None):
         runner = CliRunner()
-        return runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+        # a terminal 80 columns wide unless a test says otherwise, wherever the tests run
+        return runner.invoke(main, list(args), env={"COLUMNS": "80", **(env or {})}, input=input,
+                             catch_exceptions=False)
 
     return invoke
 

@@ -33,7 +33,8 @@ FILES = {
 
 STACKED_80 = """\
 New request · 1 deal · 0 ───────────────────────────────────────────────────────
-  d-lead0001  Котёл для дачи               Смирнова Ольга                 —  11d
+  d-lead0001  Котёл для дачи
+              Смирнова Ольга                                              —  11d
               stale +8d, overdue +5d
 
 Needs identified · 0 deals · 0 ─────────────────────────────────────────────────
@@ -41,12 +42,14 @@ Needs identified · 0 deals · 0 ───────────────�
 Finance and legal check · 0 deals · 0 ──────────────────────────────────────────
 
 Proposal in preparation · 1 deal · 1 250 000.50 ────────────────────────────────
-  d-prop0001  Насосная станция, ЖК «Севе…  ООО «Водоканал-Се…  1 250 000.50   5d
+  d-prop0001  Насосная станция, ЖК «Северный»
+              ООО «Водоканал-Сервис»                           1 250 000.50   5d
 
 Proposal sent, client decides · 0 deals · 0 ────────────────────────────────────
 
 Contract in preparation · 1 deal · 1 250 000 ───────────────────────────────────
-  d-cont0001  北京 水泵站 项目             ООО «Водоканал-Се…     1 250 000   5d
+  d-cont0001  北京 水泵站 项目
+              ООО «Водоканал-Сервис»                              1 250 000   5d
 
 Custom contract with legal · 0 deals · 0 ───────────────────────────────────────
 
@@ -76,6 +79,8 @@ def board(run, *args, columns: int = 80, **env):
 
 
 def test_narrow_board_stacks_one_section_per_stage(root, run):
+    """At 80 columns a title and a client do not fit one row beside each other: a card takes two rows, its
+    whole title on the first (cut titles made four "Насосная станция повышения д…" look alike)."""
     result = board(run, columns=80)
     assert result.stderr == ""
     assert result.stdout == STACKED_80

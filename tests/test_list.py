@@ -49,22 +49,31 @@ def root(workspace, monkeypatch):
 
 
 def test_text_rows_in_pipeline_order_with_default_columns(root, run):
-    result = run("list", "deals", env=TODAY)
+    result = run("list", "deals", env={**TODAY, "COLUMNS": "100"})
     assert (result.exit_code, result.stderr) == (0, "")
+    # amounts as every text view shows them (board, show, reports); JSON and CSV keep plain numbers
     assert result.stdout == """\
-id          stage     title        client                  owner        amount  days
-d-aaaa0001  lead      Сделка aaaa  ООО «Водоканал-Сервис»  ivanov       500000    11
-d-cccc0001  needs     Сделка cccc  Петрова Анна            ivanov                  5
-d-bbbb0001  contract  Сделка bbbb  Петрова Анна            petrova  1250000.50     5
+id          stage     title        client                  owner          amount  days
+d-aaaa0001  lead      Сделка aaaa  ООО «Водоканал-Сервис»  ivanov        500 000    11
+d-cccc0001  needs     Сделка cccc  Петрова Анна            ivanov                    5
+d-bbbb0001  contract  Сделка bbbb  Петрова Анна            petrova  1 250 000.50     5
 """
+
+
+def test_the_text_table_fits_the_terminal_shrinking_the_widest_text_columns_first(root, run):
+    narrow = run("list", "deals", env={**TODAY, "COLUMNS": "75"}).stdout.splitlines()
+    assert all(len(line) <= 75 for line in narrow), narrow
+    assert narrow[1].startswith("d-aaaa0001  lead ")  # ids are never cut
+    assert "ООО «Водок…" in narrow[1] and "500 000" in narrow[1]  # the widest text gave way; numbers did not
+    assert "Сделка aaaa" in narrow[1]  # narrower text columns kept whole
 
 
 def test_no_headers_and_chosen_fields_with_contact_fields(root, run):
     result = run("list", "deals", "--fields", "id,contact.source,amount", "--no-headers", env=TODAY)
     assert result.stdout == """\
-d-aaaa0001  website         500000
+d-aaaa0001  website          500 000
 d-cccc0001  exhibition
-d-bbbb0001  exhibition  1250000.50
+d-bbbb0001  exhibition  1 250 000.50
 """
 
 
@@ -95,7 +104,7 @@ def test_json_and_jsonl_restricted_to_the_fields_asked(root, run):
 
 
 def test_contacts(root, run):
-    result = run("list", "contacts")
+    result = run("list", "contacts", env={"COLUMNS": "120"})
     assert result.stdout == """\
 id          name                   company                 phone               email
 c-fair0001  Петрова Анна                                   +7 900 000-00-01

@@ -159,8 +159,17 @@ def shown_path(root: Path, relative: str) -> str:
     return os.path.relpath(resolved_root / relative, here)
 
 
+def _no_pager(ctx, param, value):
+    if value:
+        from .. import output
+
+        output.allow_pager(False)
+
+
 @click.group(cls=FunnelGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="funnel")
+@click.option("--no-pager", is_flag=True, expose_value=False, is_eager=True, callback=_no_pager,
+              help="Never page long output (default on a terminal: FUNNEL_PAGER, else PAGER, else less -FRX).")
 def main():
     """funnel: a sales funnel that lives in git.
 

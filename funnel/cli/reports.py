@@ -68,7 +68,7 @@ def report(name, since, until, owner, by, at, root, output_format):
     if output_format == "json":
         output.write_json(data)
     elif output_format == "text":
-        output.write_lines(report_text.text_lines(name, data))
+        output.write_lines(report_text.text_lines(name, data, output.terminal_width()))
     else:
         rows, columns = report_text.table_rows(name, data)
         output.write_rows(rows, columns, output_format)

@@ -205,7 +205,9 @@ def side_by_side(columns: list[BoardColumn], width: int, colour: bool, limit: in
 
 
 def stacked(columns: list[BoardColumn], width: int, colour: bool, limit: int | None = None) -> list[str]:
-    """One section per stage: a heading line, then a row per card (marks on a line below the card)."""
+    """One section per stage: a heading line, then a row per card (marks on a line below the card). When the
+    titles and clients do not fit one row, a card takes two: its id and whole title (wrapped, at most two
+    lines), then client, amount and days — so four "Насосная станция повышения д…" are told apart."""
     cards = [card for column in columns for card in visible(column, limit)]
     indent = "  "
     gap = "  "
@@ -216,25 +218,27 @@ def stacked(columns: list[BoardColumn], width: int, colour: bool, limit: int | N
     title_natural = max((display_width(card.title) for card in cards), default=0)
     client_natural = max((display_width(card.client) for card in cards), default=0)
     room = max(2, width - fixed)
-    if title_natural + client_natural <= room:
-        title_width, client_width = title_natural, client_natural
-    else:
-        client_width = min(client_natural, max(room * 2 // 5, room - title_natural))
-        title_width = room - client_width
+    two_rows = title_natural + client_natural > room
+    lead = indent + " " * (id_width + len(gap))
+    client_width = max(1, width - len(lead) - amount_width - days_width - 2 * len(gap))
     out: list[str] = []
     for column in columns:
         if out:
             out.append("")
         out.append(section_heading(column, width, colour))
         for card in visible(column, limit):
-            row = indent + gap.join((fit(card.id, id_width), fit(card.title or "—", title_width),
-                                     fit(card.client, client_width),
-                                     fit(format_amount(card.amount), amount_width, right=True),
-                                     fit(_days(card), days_width, right=True)))
-            out.append(truncate(row.rstrip(), width))
+            numbers = (fit(format_amount(card.amount), amount_width, right=True), fit(_days(card), days_width, right=True))
+            if two_rows:
+                titles = wrap(card.title or "—", max(1, width - len(lead)), max_lines=2)
+                out.append(truncate((indent + fit(card.id, id_width) + gap + titles[0]).rstrip(), width))
+                out.extend(truncate(lead + more, width) for more in titles[1:])
+                out.append(truncate((lead + gap.join((fit(card.client, client_width),) + numbers)).rstrip(), width))
+            else:
+                row = indent + gap.join((fit(card.id, id_width), fit(card.title or "—", title_natural),
+                                         fit(card.client, client_natural)) + numbers)
+                out.append(truncate(row.rstrip(), width))
             marks = card.marks()
             if marks:
-                lead = indent + " " * (id_width + len(gap))
                 texts = [truncate(text, max(1, width - len(lead))) for text, _ in marks]
                 joined = ", ".join(paint(text, style, colour) for text, (_, style) in zip(texts, marks))
                 if display_width(lead + ", ".join(texts)) <= width:
