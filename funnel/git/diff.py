@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..frontmatter.reader import parse_record_bytes, parse_yaml
+from ..frontmatter.reader import parse_record_bytes
 from ..model.records import Record, build_record
 from ..model.schema import Schema, SchemaError, parse_schema
 from ..model.fieldtypes import exact_sum
@@ -22,6 +22,7 @@ from ..output import format_amount
 from ..store.paths import SCHEMA_FILE, kind_of_path
 from .changes import FieldChange, printable, record_changes, value_text
 from .repo import GitError, Repository
+from .schema_diff import schema_diff
 from .snapshot import is_workspace_file, relative, repository_of, workspace_paths
 
 WORKING_TREE = "working tree"
@@ -267,63 +268,6 @@ def _record_diff(before: Record | None, after: Record | None, old_side: Side, ne
         diff.loss_reason = after.fields.get("loss_reason")
         diff.loss_comment = after.fields.get("loss_comment")
     return diff
-
-
-# -- schema.yaml ----------------------------------------------------------------------------------------------
-
-def schema_diff(old_data: bytes | None, new_data: bytes | None) -> dict:
-    """Which stages, fields, gates and loss reasons were added, removed or changed (read from the YAML trees,
-    so a schema that fails its own validation is still described)."""
-    old_tree, new_tree = _tree(old_data), _tree(new_data)
-    old_stages, new_stages = _by_id(old_tree.get("stages")), _by_id(new_tree.get("stages"))
-    strip = lambda stages: {key: {k: v for k, v in value.items() if k != "requires"} for key, value in stages.items()}
-    old_fields = {f"{kind}.{name}": spec for kind in ("contacts", "deals")
-                  for name, spec in _mapping(_mapping(old_tree.get(kind)).get("fields")).items()}
-    new_fields = {f"{kind}.{name}": spec for kind in ("contacts", "deals")
-                  for name, spec in _mapping(_mapping(new_tree.get(kind)).get("fields")).items()}
-    return {
-        "stages": _compare(strip(old_stages), strip(new_stages)),
-        "fields": _compare(old_fields, new_fields),
-        "gates": _compare(_gates(old_tree), _gates(new_tree)),
-        "loss_reasons": _compare(_mapping(old_tree.get("loss_reasons")), _mapping(new_tree.get("loss_reasons"))),
-    }
-
-
-def _gates(tree: dict) -> dict:
-    """Each stage's gate (`requires`) by stage id, and each kind's own requirements and rules."""
-    gates = {key: value["requires"] for key, value in _by_id(tree.get("stages")).items() if value.get("requires")}
-    for kind in ("contacts", "deals"):
-        for name in ("requires", "rules"):
-            value = _mapping(tree.get(kind)).get(name)
-            if value:
-                gates[f"{kind}.{name}"] = value
-    return gates
-
-
-def _tree(data: bytes | None) -> dict:
-    if data is None:
-        return {}
-    try:
-        tree, _, problems = parse_yaml(data.decode("utf-8", "replace").lstrip("\ufeff"))
-    except Exception:  # noqa: BLE001 — a schema too broken to read is described as empty
-        return {}
-    return tree if isinstance(tree, dict) and not problems else {}
-
-
-def _mapping(value) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _by_id(stages) -> dict:
-    if not isinstance(stages, list):
-        return {}
-    return {item["id"]: item for item in stages if isinstance(item, dict) and isinstance(item.get("id"), str)}
-
-
-def _compare(old: dict, new: dict) -> dict:
-    return {"added": [key for key in new if key not in old],
-            "removed": [key for key in old if key not in new],
-            "changed": [key for key in new if key in old and old[key] != new[key]]}
 
 
 # -- the diff as text -----------------------------------------------------------------------------------------
