@@ -393,3 +393,18 @@ def test_a_clone_configured_for_people_still_reads_plainly(three_authors, run):
     history = json_of(run("history", "d-pump0001", "--root", str(three_authors), "--format", "json"))
     assert [entry["author"] for entry in history["entries"] if entry["source"] == "commit"] == [
         "Анна Петрова", "Борис Сидоров", "Вера Козлова"]
+
+
+def test_history_of_a_removed_record(three_authors, run):
+    (three_authors / "deals/d-pump0001.md").unlink()
+    data = json_of(run("history", "d-pump0001", "--root", str(three_authors), "--format", "json"))
+    assert data["entries"][-1] == {"source": "working-tree", "at": None, "changes": [],
+                                   "notes": ["file removed (not committed yet)"]}
+    git(three_authors, "commit", "-q", "-am", "Remove the deal")
+    data = json_of(run("history", "d-pump0001", "--root", str(three_authors), "--format", "json"))
+    last = data["entries"][-1]
+    assert (last["source"], last["subject"], last["notes"]) == ("commit", "Remove the deal", ["file removed"])
+    assert [entry["stage"] for entry in data["entries"] if entry["source"] == "history"] == [
+        "lead", "needs", "approval"]
+    result = run("history", "d-pump", "--root", str(three_authors))
+    assert result.exit_code == 1 and "no record with id 'd-pump'" in result.stderr

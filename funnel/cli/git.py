@@ -21,18 +21,24 @@ def history(record_id, root, output_format):
     Its own history entries (every stage change, with its date) merged with every commit that touched its
     file — author, date, subject and the fields it changed old → new — following the file across renames;
     uncommitted changes come last. Outside a git repository only the history entries are shown (and a note
-    says why). ID may be any unique prefix of an id.
+    says why). ID may be any unique prefix of an id; a record removed since is found by its whole id.
 
     \b
     Examples:
       funnel history d-7k3m
       funnel history d-7k3m9x2q --format json | jq '.entries[] | select(.source == "commit")'
     """
-    from ..git.history import record_history, history_lines
-    from ..store.workspace import load_workspace, resolve_id
+    from ..git.history import history_lines, record_history, removed_record
+    from ..store.workspace import WorkspaceError, load_workspace, resolve_id
 
     workspace = load_workspace(Context(root).root(), cached=True)
-    result = record_history(workspace, resolve_id(workspace, record_id))
+    try:
+        record = resolve_id(workspace, record_id)
+    except WorkspaceError:
+        record = removed_record(workspace, record_id)  # a record removed since: its file's last version
+        if record is None:
+            raise
+    result = record_history(workspace, record)
     if result.note and output_format == "json":
         output.note(result.note)
     if output_format == "json":

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from ..frontmatter.reader import parse_record_bytes
-from ..model.records import Record, Workspace, build_record
-from ..model.schema import Schema
+from ..model.records import ID_PATTERN, Record, Workspace, build_record
+from ..model.schema import KIND_OF_DIR, Schema
 from ..output import to_json_value
 from .changes import FieldChange, printable, record_changes, value_text
 from .diff import read_working_file
@@ -107,6 +107,27 @@ def record_history(workspace: Workspace, record: Record) -> RecordHistory:
     return RecordHistory(record, schema, entries)
 
 
+def removed_record(workspace: Workspace, record_id: str) -> Record | None:
+    """A record whose file is no longer in the working tree, as the file last was in the commits of HEAD (the
+    whole id only: a prefix is resolved among the records that are there). None when there never was one."""
+    repository = find_repository(workspace.root)
+    if repository is None or not ID_PATTERN.match(record_id):
+        return None
+    for directory, kind in KIND_OF_DIR.items():
+        path = f"{directory}/{record_id}.md"
+        for commit in reversed(repository.file_log(repository.prefix + path)):
+            change = commit.changes[0] if commit.changes else None
+            blob = change and (change.new_blob or change.old_blob)
+            if blob is None:
+                continue
+            data = repository.read_blobs([blob]).get(blob)
+            if data is None:
+                return None
+            found = build_record(workspace.schema, kind, path, data)
+            return found if found.readable else None
+    return None
+
+
 def _parsed(schema, kind: str, path: str, data: bytes) -> tuple[Record | None, str, str | None]:
     parsed = build_record(schema, kind, path, data)
     if not parsed.readable:
@@ -118,7 +139,11 @@ def _parsed(schema, kind: str, path: str, data: bytes) -> tuple[Record | None, s
 def _working_tree_entry(workspace: Workspace, record: Record, committed, committed_bytes: bytes | None,
                         tracked: bool) -> Entry | None:
     data = read_working_file(workspace.root, record.path)
-    if data is None or data == committed_bytes:
+    if data is None:
+        if committed_bytes is None:
+            return None
+        return Entry("working-tree", None, notes=["file removed (not committed yet)"])
+    if data == committed_bytes:
         return None
     before, before_body, _ = committed
     after, after_body, problem = _parsed(workspace.schema, record.kind, record.path, data)
