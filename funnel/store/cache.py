@@ -572,3 +572,90 @@ class HashCache:
             pass
         finally:
             cache.close()
+
+
+# -- one record and its neighbours, without the rest ------------------------------------------------------------
+
+def load_matching(root: Path, schema: Schema, schema_bytes: bytes, prefix: str, exact: bool = False) \
+        -> list[Record]:
+    """The records whose file name or cached id is `prefix` (or starts with it), each fresh: from its row when
+    the file is unchanged, read afresh (and its row refreshed) when not. `show ID` reads these and a deal's
+    contact instead of every record. The ids are those of the cache: a file renamed and given another id since
+    the last command that read every file is found by its name, not its id."""
+    from ..model.schema import KIND_OF_DIR
+
+    candidates: dict[str, str] = {}
+    for directory, kind in KIND_OF_DIR.items():
+        try:
+            names = os.listdir(os.path.join(root, directory))
+        except OSError:
+            continue
+        for name in names:
+            stem = name[:-3]
+            if name.endswith(".md") and not name.startswith(".") and (
+                    stem == prefix if exact else stem.startswith(prefix)):
+                candidates[f"{directory}/{name}"] = kind
+    cache = None
+    try:
+        cache = Cache.open(root)
+        key = schema_key(schema_bytes)
+        if cache is not None and cache.key() != key:
+            cache.reset(key)
+        rows = {}
+        if cache is not None:
+            query = ("SELECT path, kind FROM files WHERE id = ?" if exact else
+                     "SELECT path, kind FROM files WHERE id >= ? AND id < ?")
+            candidates.update(cache.db.execute(query, (prefix,) if exact else (prefix, prefix + "\x7f")))
+            for chunk in _chunks(sorted(candidates)):
+                rows.update((row[0], row[1:]) for row in cache.db.execute(
+                    "SELECT path, mtime_ns, ctime_ns, size, ino, checked_ns, blob, data FROM files "
+                    f"WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+        return _fresh_records(root, schema, cache, candidates, rows)
+    except sqlite3.Error:
+        return _fresh_records(root, schema, None, candidates, {})
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _fresh_records(root: Path, schema: Schema, cache: Cache | None, candidates: dict[str, str],
+                   rows: dict[str, tuple]) -> list[Record]:
+    import stat
+
+    started_ns = time.time_ns()
+    records, changed, gone = [], [], []
+    for relative, kind in sorted(candidates.items()):
+        path = os.path.join(root, relative)
+        try:
+            info = os.stat(path)
+        except OSError:
+            gone.append(relative)
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        stat_key = _stat_key(info)
+        row = rows.get(relative)
+        if row is not None and row[:4] == stat_key:
+            if stat_key[0] < row[4] - RACY_NS:
+                records.append(_record_from_row(schema, kind, relative, row[6], stat_key))
+                continue
+            try:
+                read = read_record_file(path)
+            except OSError:
+                continue
+            if read[0] == stat_key and blob_id(read[1]) == row[5]:
+                records.append(_record_from_row(schema, kind, relative, row[6], stat_key))
+                continue
+            record = _read(schema, kind, relative, path, started_ns, changed, read)
+        else:
+            record = _read(schema, kind, relative, path, started_ns, changed)
+        if record is not None:
+            records.append(record)
+    if cache is not None and (changed or gone):
+        _update(cache, schema, changed, [], gone, started_ns, False)
+    return records
