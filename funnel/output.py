@@ -10,7 +10,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
-from .model.fieldtypes import grouped_amount, plain_decimal
+
+
+def plain_decimal(value: Decimal) -> str:
+    """fieldtypes.plain_decimal, imported on first use (then it replaces this), so `funnel --help` loads no model."""
+    global plain_decimal
+    from .model.fieldtypes import plain_decimal
+    return plain_decimal(value)
 
 
 def to_json_value(value: Any) -> Any:
@@ -360,7 +366,11 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-format_amount = grouped_amount  # an exact amount for people: 1 250 000.50 (fieldtypes says how)
+def format_amount(value, *args) -> str:
+    """An exact amount for people: 1 250 000.50 (fieldtypes.grouped_amount says how; imported on first use)."""
+    global format_amount
+    from .model.fieldtypes import grouped_amount as format_amount
+    return format_amount(value, *args)
 
 
 def days_text(days: int) -> str:

@@ -314,3 +314,33 @@ def test_tests_never_write_the_real_user_cache(own_cache_home, workspace, run):
     assert run("board", "--root", str(root)).exit_code == 0
     assert own_directory(root).is_relative_to(own_cache_home)  # the temp workspace is not inside git
     assert own_directory(root).is_dir()  # the board's cache went there
+
+
+# -- show ID reads the deal and its contact, not every record ---------------------------------------------------
+
+def test_show_reads_fresh_values_and_still_sees_duplicate_ids(workspace, run, monkeypatch):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "lead"),
+                      "deals/d-bbbb0001.md": full_deal("d-bbbb0001", "lead")})
+    age_all(root)
+    monkeypatch.chdir(root)
+    assert run("board").exit_code == 0  # every row cached
+    deal = root / "deals/d-aaaa0001.md"
+    deal.write_text(deal.read_text(encoding="utf-8").replace("owner: ivanov", "owner: petrov"), encoding="utf-8")
+    shown = run("show", "d-aaaa")
+    assert shown.exit_code == 0 and "petrov" in shown.stdout and "ООО «Водоканал-Сервис»" in shown.stdout
+    (root / "deals/d-cccc0001.md").write_text(full_deal("d-aaaa0001", "lead"), encoding="utf-8")  # a copy
+    assert run("board").exit_code == 0
+    result = run("show", "d-aaaa0001")
+    assert result.exit_code == 1 and "is used by 2 files" in result.output
+    assert run("show", "d-").exit_code == 1  # ambiguous: several deals
+
+
+def test_funnel_help_imports_the_cli_only():
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "funnel", "--help"], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    ours = {name for name in imported if name.startswith("funnel")}
+    assert "funnel.cli" in ours
+    assert not {name for name in ours if name.split(".")[1:2] in (["model"], ["store"], ["views"], ["writing"],
+                                                                   ["frontmatter"], ["git"])}

@@ -13,7 +13,6 @@ import click
 from .. import __version__
 from ..errors import FunnelError, UsageError
 from ..output import terminal_safe
-from ..store.workspace import find_root
 
 
 def click_error(exc: BaseException, ctx: click.Context, writes: bool) -> click.ClickException | None:
@@ -106,6 +105,8 @@ class Context:
         self.root_option = root_option
 
     def root(self) -> Path:
+        from ..store.workspace import find_root
+
         return find_root(explicit=self.root_option)
 
 

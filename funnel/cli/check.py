@@ -9,10 +9,6 @@ import click
 
 from .. import output
 from .base import Context, format_option, main, root_option, shown_path
-from ..model.checks import Diagnostic, check_workspace, from_problem
-from ..model.schema import SchemaError, load_schema
-from ..store.paths import stray_files
-from ..store.workspace import load_workspace, select_paths
 
 
 @main.command()
@@ -30,6 +26,11 @@ def check(paths, root, output_format):
       funnel check
       funnel check deals/d-7k3m9x2q.md --format json
     """
+    from ..model.checks import check_workspace, from_problem
+    from ..model.schema import SchemaError, load_schema
+    from ..store.paths import stray_files
+    from ..store.workspace import load_workspace, select_paths
+
     root_dir = Context(root).root()
     try:
         schema = load_schema(root_dir / "schema.yaml")
@@ -56,6 +57,8 @@ def check(paths, root, output_format):
 
 
 def _print_diagnostics(root: Path, diagnostics: list[Diagnostic], output_format: str) -> None:
+    from ..model.checks import Diagnostic
+
     if output_format == "json":
         # for scripts: always relative to the workspace root, wherever the command ran
         output.write_json([d.as_json() for d in diagnostics])

@@ -17,15 +17,15 @@ WHERE_HELP = ("A condition FIELD OP VALUE, OP one of = != < <= > >= (repeatable,
               "means empty (next_action_due=); contact.FIELD reads a deal's contact (contact.source=exhibition).")
 
 
-def _view_context(root, at: str | None = None):
+def _view_context(root, at: str | None = None, record_id: str | None = None):
     """What every view (board, list, show, report) starts from: the working tree's workspace with today's date
     (FUNNEL_TODAY in tests); `at` (--at REV, `at_option`): as committed at that revision, today being the
-    commit's date unless FUNNEL_TODAY says otherwise."""
+    commit's date unless FUNNEL_TODAY says otherwise; `record_id`: only what showing that record needs."""
     root_dir = Context(root).root()
     if at is None:
         from ..views.query import open_view
 
-        return open_view(root_dir)
+        return open_view(root_dir, record_id)
     from ..git.snapshot import view_at  # git only when asked: a plain view never pays for it
 
     return view_at(root_dir, at)
@@ -78,7 +78,7 @@ def show(record_id, show_all, at, root, output_format):
     from ..model.records import record_data
     from ..store.workspace import resolve_id
 
-    context = _view_context(root, at)
+    context = _view_context(root, at, record_id)
     workspace = context.workspace
     record = resolve_id(workspace, record_id)
     if any(problem.severity == "error" for problem in record.problems):

@@ -255,17 +255,19 @@ def rows(records: list[Record], chosen: list[Column], context: ViewContext) -> l
 
 # -- what every view starts from -------------------------------------------------------------------------------
 
-def open_view(root: Path) -> ViewContext:
+def open_view(root: Path, record_id: str | None = None) -> ViewContext:
     """The workspace at `root` loaded for a view — through the column cache, never stale — with today's date
-    (FUNNEL_TODAY when set)."""
+    (FUNNEL_TODAY when set). `record_id`: only what showing that record needs, when that is less than every
+    record (a deal and its contact)."""
     from ..model import clock
     from ..model.schema import load_schema
     from ..store.paths import SCHEMA_FILE
-    from ..store.workspace import load_workspace
+    from ..store.workspace import load_for_id, load_workspace
 
     schema = load_schema(root / SCHEMA_FILE)
     today = clock.today()
-    return ViewContext(load_workspace(root, schema, cached=True), today)
+    workspace = load_for_id(root, schema, record_id) if record_id is not None else None
+    return ViewContext(workspace or load_workspace(root, schema, cached=True), today)
 
 
 def viewable(context: ViewContext, kind: str) -> tuple[list[Record], int]:
