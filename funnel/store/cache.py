@@ -29,7 +29,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 
 from .. import __version__
 from ..model.records import Record, build_record
@@ -213,7 +213,9 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
             cache.close()
 
 
-def _load(root: Path, schema: Schema, key: str, cache: Cache | None) -> list[Record]:
+def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool = True) -> list[Record]:
+    """Every record (`build=False`: only those read afresh — changed, added, invalid; the others' rows are
+    fresh once it returns)."""
     started_ns = time.time_ns()
     rows: dict[str, tuple] = {}
     if cache is not None:
@@ -271,6 +273,8 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None) -> list[Rec
     gone = [path for path in rows if path not in seen]
     if cache is not None:
         snapshot = _Snapshot(cache, schema)
+        if not build:
+            fresh_snap, overlay = [], {}
         for index, kind, relative, snap, stat_key in fresh_snap:
             records[index] = snapshot.record(kind, relative, snap, stat_key)
         if overlay:
@@ -576,86 +580,89 @@ class HashCache:
 
 # -- one record and its neighbours, without the rest ------------------------------------------------------------
 
-def load_matching(root: Path, schema: Schema, schema_bytes: bytes, prefix: str, exact: bool = False) \
-        -> list[Record]:
-    """The records whose file name or cached id is `prefix` (or starts with it), each fresh: from its row when
-    the file is unchanged, read afresh (and its row refreshed) when not. `show ID` reads these and a deal's
-    contact instead of every record. The ids are those of the cache: a file renamed and given another id since
-    the last command that read every file is found by its name, not its id."""
-    from ..model.schema import KIND_OF_DIR
+def load_around(root: Path, schema: Schema, schema_bytes: bytes, prefix: str,
+                groupings: list[tuple[str, ...]]) -> list[Record]:
+    """What `show ID` needs of a deal, without building every record: the records whose id or file name
+    starts with `prefix`, their contacts, and the deals of the same counterparty under `groupings` (the
+    schema's `prior_deal` `same:` lists: `contact` or `contact.FIELD`) with their contacts. Every file is
+    still looked at (its stat), and changed ones read, so nothing is stale; only the records asked for are
+    made. Without a cache: every record."""
+    from ..model.gates import GateContext
 
-    candidates: dict[str, str] = {}
-    for directory, kind in KIND_OF_DIR.items():
-        try:
-            names = os.listdir(os.path.join(root, directory))
-        except OSError:
-            continue
-        for name in names:
-            stem = name[:-3]
-            if name.endswith(".md") and not name.startswith(".") and (
-                    stem == prefix if exact else stem.startswith(prefix)):
-                candidates[f"{directory}/{name}"] = kind
     cache = None
     try:
         cache = Cache.open(root)
-        key = schema_key(schema_bytes)
-        if cache is not None and cache.key() != key:
-            cache.reset(key)
-        rows = {}
-        if cache is not None:
-            query = ("SELECT path, kind FROM files WHERE id = ?" if exact else
-                     "SELECT path, kind FROM files WHERE id >= ? AND id < ?")
-            candidates.update(cache.db.execute(query, (prefix,) if exact else (prefix, prefix + "\x7f")))
-            for chunk in _chunks(sorted(candidates)):
-                rows.update((row[0], row[1:]) for row in cache.db.execute(
-                    "SELECT path, mtime_ns, ctime_ns, size, ino, checked_ns, blob, data FROM files "
-                    f"WHERE path IN ({','.join('?' * len(chunk))})", chunk))
-        return _fresh_records(root, schema, cache, candidates, rows)
+        if cache is None:
+            return _load(root, schema, schema_key(schema_bytes), None)
+        afresh = {record.path: record for record in _load(root, schema, schema_key(schema_bytes), cache,
+                                                           build=False)}
+        db = cache.db
+        kinds = dict(db.execute("SELECT path, kind FROM files"))
+        kinds.update((path, record.kind) for path, record in afresh.items())
+        wanted = {path for path in kinds if path.rsplit("/", 1)[-1].startswith(prefix)}
+        wanted.update(path for (path,) in db.execute("SELECT path FROM files WHERE id >= ? AND id < ?",
+                                                     (prefix, prefix + "\x7f")))
+        wanted.update(path for path, record in afresh.items() if record.id and record.id.startswith(prefix))
+        records = _rows(schema, db, afresh, kinds, wanted)
+        contact_ids = {record.fields.get("contact") for record in records if record.kind == "deal"} - {None}
+        fields = {name[8:] for same in groupings for name in same if name.startswith("contact.")}
+        contacts = _contacts(schema, db, afresh, fields)
+        keys = set()
+        for contact_id in contact_ids:
+            for same in groupings:
+                keys.update(GateContext.counterparty_keys(contact_id, contacts.get(contact_id), same))
+        group = {contact_id for contact_id, contact in contacts.items()
+                 if any(key in keys for same in groupings
+                        for key in GateContext.counterparty_keys(contact_id, contact, same))}
+        group |= {key[1] for key in keys if key[0] == "contact"}
+        deals = {path for path, deal_contact in db.execute(
+            "SELECT path, json_extract(data, '$.f.contact') FROM files WHERE kind = 'deal'") if deal_contact in group}
+        deals.update(path for path, record in afresh.items() if record.kind == "deal"
+                     and record.fields.get("contact") in group)
+        deals -= wanted
+        records += _rows(schema, db, afresh, kinds, deals)
+        contact_ids = {record.fields.get("contact") for record in records if record.kind == "deal"} - {None}
+        paths = {path for (path,) in db.execute(
+            f"SELECT path FROM files WHERE kind = 'contact' AND id IN ({','.join('?' * len(contact_ids))})",
+            sorted(contact_ids))} if contact_ids else set()
+        paths.update(path for path, record in afresh.items() if record.kind == "contact"
+                     and record.id in contact_ids)
+        records += _rows(schema, db, afresh, kinds, paths - wanted - deals)
+        return sorted(records, key=lambda record: record.path)
     except sqlite3.Error:
-        return _fresh_records(root, schema, None, candidates, {})
+        return _load(root, schema, schema_key(schema_bytes), None)
     finally:
         if cache is not None:
             cache.close()
 
 
+def _rows(schema: Schema, db: sqlite3.Connection, afresh: dict[str, Record], kinds: dict[str, str],
+          paths) -> list[Record]:
+    """The records at `paths`: read afresh this time, else from their (fresh) rows."""
+    records = [afresh[path] for path in paths if path in afresh]
+    rest = sorted(path for path in paths if path not in afresh)
+    for chunk in _chunks(rest):
+        records += [_record_from_row(schema, kinds[path], path, data, tuple(stat_key))
+                    for path, data, *stat_key in db.execute(
+                        "SELECT path, data, mtime_ns, ctime_ns, size, ino FROM files "
+                        f"WHERE path IN ({','.join('?' * len(chunk))})", chunk)]
+    return records
+
+
+def _contacts(schema: Schema, db: sqlite3.Connection, afresh: dict[str, Record], fields: set[str]) -> dict:
+    """Every contact's id and the `fields` a counterparty grouping compares, as light stand-ins for records."""
+    found = {}
+    names = sorted(fields)
+    columns = "".join(f", json_extract(data, ?)" for _ in names)
+    for contact_id, *values in db.execute(f"SELECT id{columns} FROM files WHERE kind = 'contact'",
+                                          [f"$.f.{name}" for name in names]):
+        found[contact_id] = SimpleNamespace(id=contact_id, fields=dict(zip(names, values)))
+    for record in afresh.values():
+        if record.kind == "contact" and record.id is not None:
+            found[record.id] = record
+    return found
+
+
 def _chunks(items: list, size: int = 500):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _fresh_records(root: Path, schema: Schema, cache: Cache | None, candidates: dict[str, str],
-                   rows: dict[str, tuple]) -> list[Record]:
-    import stat
-
-    started_ns = time.time_ns()
-    records, changed, gone = [], [], []
-    for relative, kind in sorted(candidates.items()):
-        path = os.path.join(root, relative)
-        try:
-            info = os.stat(path)
-        except OSError:
-            gone.append(relative)
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            continue
-        stat_key = _stat_key(info)
-        row = rows.get(relative)
-        if row is not None and row[:4] == stat_key:
-            if stat_key[0] < row[4] - RACY_NS:
-                records.append(_record_from_row(schema, kind, relative, row[6], stat_key))
-                continue
-            try:
-                read = read_record_file(path)
-            except OSError:
-                continue
-            if read[0] == stat_key and blob_id(read[1]) == row[5]:
-                records.append(_record_from_row(schema, kind, relative, row[6], stat_key))
-                continue
-            record = _read(schema, kind, relative, path, started_ns, changed, read)
-        else:
-            record = _read(schema, kind, relative, path, started_ns, changed)
-        if record is not None:
-            records.append(record)
-    if cache is not None and (changed or gone):
-        _update(cache, schema, changed, [], gone, started_ns, False)
-    return records

@@ -172,10 +172,12 @@ def mint_id(kind: str, taken: Iterable[str], length: int = 8) -> str:
 
 
 def load_for_id(root: Path, schema: Schema, text: str) -> Workspace | None:
-    """A workspace of only what `show ID` needs for a deal: the records whose id may be `text` and the deal's
-    contact, fresh from the cache. None when every record is needed: no deal answers (the full load gives the
-    exact error) or a contact does (its card lists its deals)."""
-    from .cache import load_matching
+    """A workspace of only what `show ID` needs for a deal — the records whose id may be `text`, the deals of
+    the same counterparty (a card asks whether the client is a repeat one) and their contacts — fresh through
+    the cache. None when every record is needed: no deal answers (the full load gives the exact error) or a
+    contact does (its card lists its deals)."""
+    from ..model.gates import prior_deal_groupings
+    from .cache import load_around
 
     if not re.fullmatch(r"[a-z0-9-]{1,40}", text):
         return None
@@ -183,13 +185,9 @@ def load_for_id(root: Path, schema: Schema, text: str) -> Workspace | None:
         schema_bytes = (root / SCHEMA_FILE).read_bytes()
     except OSError:
         return None
-    records = load_matching(root, schema, schema_bytes, text)
-    matches = [record for record in records if record.id is not None and record.id.startswith(text)]
-    if not matches or any(record.kind != "deal" for record in matches) or any(
-            record.id is None and record.stem.startswith(text) for record in records):
+    records = load_around(root, schema, schema_bytes, text, prior_deal_groupings(schema))
+    matches = [record for record in records if record.stem.startswith(text)
+               or (record.id is not None and record.id.startswith(text))]
+    if not matches or any(record.kind != "deal" or record.id is None for record in matches):
         return None
-    for contact_id in {record.fields.get("contact") for record in matches}:
-        if isinstance(contact_id, str) and re.fullmatch(r"[a-z0-9-]{1,40}", contact_id):
-            records += [record for record in load_matching(root, schema, schema_bytes, contact_id, exact=True)
-                        if record.kind == "contact"]
     return Workspace(root, schema, records)
