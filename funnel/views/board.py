@@ -25,6 +25,7 @@ from ..model.schema import Stage
 
 MIN_COLUMN = 12  # cells of a side-by-side column: an 8-character id with its prefix, an amount to 999 999 999
 MAX_COLUMN = 32
+CARD_LIMIT = 20  # cards per column a person is shown by default (the text board and the HTML page)
 JOINER = " │ "
 STALE_STYLE = "yellow"
 OVERDUE_STYLE = "red"

@@ -155,11 +155,12 @@ def field_lines(record: Record, spec: FieldSpec, value: Any, workspace: Workspac
     return lines
 
 
-def card_lines(record: Record, workspace: Workspace, today: date, show_all: bool = False,
-               body: str = "") -> list[str]:
-    """The text card: a heading, `Label: value` lines aligned in terminal cells, a contact's deals, the body."""
+def card_entries(record: Record, workspace: Workspace, today: date, show_all: bool = False) \
+        -> list[tuple[str, list[str]]]:
+    """(label, value lines) of every line of the card, in order: the stage first for a deal, then its fields
+    in use (`show_all`: every field, and keys the schema does not know). The text card and the HTML page both
+    lay out these."""
     schema = workspace.schema
-    lines = [f"{record.kind} {record.id}"]
     labelled: list[tuple[str, list[str]]] = []
     if record.kind == "deal":
         labelled.append(("Stage", [deal_stage_text(record, schema, today)]))
@@ -169,17 +170,31 @@ def card_lines(record: Record, workspace: Workspace, today: date, show_all: bool
     if show_all:
         for key, value in record.unknown.items():
             labelled.append((f"{key} (not in schema)", [str(value)]))
+    return labelled
+
+
+def card_lines(record: Record, workspace: Workspace, today: date, show_all: bool = False,
+               body: str = "") -> list[str]:
+    """The text card: a heading, `Label: value` lines aligned in terminal cells, a contact's deals, the body."""
+    lines = [f"{record.kind} {record.id}"]
+    labelled = card_entries(record, workspace, today, show_all)
     width = max((display_width(label) for label, _ in labelled), default=0) + 2
     for label, values in labelled:
         lines.append(pad(f"{label}:", width) + values[0])
         lines.extend(" " * width + more for more in values[1:])
     if record.kind == "contact":
         lines.extend(contact_deal_lines(record, workspace))
-    text = body.strip("\r\n")
-    if text.strip():
+    notes = body_lines(body)
+    if notes:
         lines.append("")
-        lines.extend(line.rstrip("\r") for line in text.split("\n"))
+        lines.extend(notes)
     return lines
+
+
+def body_lines(body: str) -> list[str]:
+    """A record's Markdown notes as the card shows them: without the blank lines around them, none when blank."""
+    text = body.strip("\r\n")
+    return [line.rstrip("\r") for line in text.split("\n")] if text.strip() else []
 
 
 def deal_stage_text(record: Record, schema: Schema, today: date) -> str:
