@@ -129,6 +129,14 @@ def _page(command: list[str], lines: list[str], styled: bool) -> bool:
     return True
 
 
+def write_document(text: str, stream=None) -> None:
+    """A whole document (the HTML page) as UTF-8 bytes whatever the locale's encoding: the page says it is UTF-8."""
+    stream = stream or sys.stdout
+    stream.flush()
+    stream.buffer.write(text.encode("utf-8"))
+    stream.buffer.flush()
+
+
 def note(message: str) -> None:
     """A message for the person, never for the pipeline: stderr, made safe for the terminal."""
     sys.stderr.write(terminal_safe(message) + "\n")

@@ -206,4 +206,4 @@ def test_help_says_what_the_period_filters_on(run):
     for words in ("first time a deal reached each stage", "closing as lost", "entering a stage",
                   "snapshot", "Example"):
         assert words in text
-    assert tuple(report.params[0].type.choices) == REPORT_NAMES
+    assert tuple(report.params[0].type.choices) == REPORT_NAMES + ("html",)

@@ -1,4 +1,4 @@
-"""funnel report: funnel, losses, velocity, forecast, payments."""
+"""funnel report: funnel, losses, velocity, forecast, payments, and all of them as one HTML page."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from .views import _view_context, _viewable
 # -- reports ----------------------------------------------------------------------------------------------------
 
 @main.command()
-@click.argument("name", metavar="REPORT", type=click.Choice(("funnel", "losses", "velocity", "forecast", "payments")))
+@click.argument("name", metavar="REPORT",
+                type=click.Choice(("funnel", "losses", "velocity", "forecast", "payments", "html")))
 @click.option("--since", type=DATE, metavar="DATE",
               help="Count only events on or after DATE (YYYY-MM-DD); which events: see above.")
 @click.option("--until", type=DATE, metavar="DATE",
@@ -23,11 +24,13 @@ from .views import _view_context, _viewable
               help="One report per value of a choice or plain string field of the deal or its contact "
                    "(owner, categories, contact.source, contact.client_type); a deal with several "
                    "categories counts in each.")
+@click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="html: write the page to FILE (replaced atomically) instead of stdout.")
 @at_option
 @root_option
 @format_option("text", "json", "jsonl", "csv", "tsv")
-def report(name, since, until, owner, by, at, root, output_format):
-    """Funnel reports: funnel, losses, velocity, forecast, payments.
+def report(name, since, until, owner, by, output_file, at, root, output_format):
+    """Funnel reports: funnel, losses, velocity, forecast, payments; html: all of them and the board as a page.
 
     \b
       funnel    per stage: deals that reached it, conversion from the previous
@@ -40,6 +43,9 @@ def report(name, since, until, owner, by, at, root, output_format):
       forecast  open amount per stage weighted by the stage's probability
       payments  prepayment invoices not paid and final payments awaited, with
                 amounts and days waiting, oldest first; totals
+      html      one self-contained page (no network, no script) with the board
+                and every report above, each deal on the board linked to its
+                card; --since/--until/--owner/--at apply as they do above
 
     \b
     What --since/--until filter on (dates inclusive):
@@ -58,11 +64,16 @@ def report(name, since, until, owner, by, at, root, output_format):
       funnel report funnel --since 2026-01-01 --until 2026-03-31
       funnel report losses --by owner --format json
       funnel report payments --format csv > awaited.csv
+      funnel report html -o pipeline.html
     """
     from ..views import report_text
     from ..views.reports import Period, build_report
 
     period = Period(since, until)
+    if name == "html":
+        return html_report(period, owner, by, output_file, at, root, output_format)
+    if output_file is not None:
+        raise click.UsageError("-o FILE is for report html; redirect the output of the other reports")
     context = _view_context(root, at)
     data = build_report(name, context.workspace, _viewable(context, "deal"), context.today, period, owner, by)
     if output_format == "json":
@@ -72,3 +83,29 @@ def report(name, since, until, owner, by, at, root, output_format):
     else:
         rows, columns = report_text.table_rows(name, data)
         output.write_rows(rows, columns, output_format)
+
+
+def html_report(period, owner, by, output_file, at, root, output_format):
+    """`report html`: the page to stdout, or to FILE by an atomic replace (a reader never sees half a page)."""
+    from datetime import datetime
+
+    from ..git.describe import describe
+    from ..store.atomic import atomic_write
+    from ..views.html import PageMeta, build_page
+
+    if by is not None:
+        raise click.UsageError("report html takes no --by")
+    if output_format != "text":
+        raise click.UsageError("report html is HTML; it takes no --format")
+    context = _view_context(root, at)
+    root_dir = context.workspace.root
+    commit = context.snapshot.commit if at is not None else None
+    meta = PageMeta(root_dir.resolve().name, describe(root_dir, commit), datetime.now().astimezone())
+    page = build_page(context, _viewable(context, "deal"), meta, period, owner)
+    if output_file is None:
+        output.write_document(page)
+    else:
+        try:
+            atomic_write(output_file, page.encode("utf-8"))
+        except OSError as exc:  # name the file asked for, not the temporary file beside it
+            raise OSError(exc.errno, exc.strerror, output_file) from None
