@@ -26,10 +26,11 @@ from .cards import body_lines, card_entries, record_body
 from .html_style import STYLESHEET
 from .query import ViewContext, owner_condition, select
 from .report_text import days, percent, period_text
-from .reports import REPORT_NAMES, SNAPSHOT_REPORTS, Period, build_report
+from .reports import REPORT_NAMES, Period, build_reports
 
 # nothing may be loaded from anywhere: styles are inline, pictures are inline SVG, there is no script
 CONTENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+TABLE_LIMIT = 50  # rows of a list that grows with the workspace (payments awaited): the oldest, then "+N more"
 MARK_CLASSES = {STALE_STYLE: "stale", OVERDUE_STYLE: "overdue"}
 EMPTY = "—"
 
@@ -65,11 +66,10 @@ def build_page(workspace: Workspace, deals: list[Record], today: date, meta: Pag
     if owner is not None:
         deals = select(deals, [owner_condition(workspace.schema, owner)], context)
     columns = build_board(deals, context)
-    reports = {name: build_report(name, workspace, deals, today, Period() if name in SNAPSHOT_REPORTS else period)
-               for name in REPORT_NAMES}
+    reports = build_reports(REPORT_NAMES, workspace, deals, today, period)
     shown_ids = [card.id for column in columns for card in visible(column, CARD_LIMIT)]
     for part in ("prepayments", "final_payments"):
-        shown_ids += [row["deal"] for row in reports["payments"][part]["deals"]]
+        shown_ids += [row["deal"] for row in reports["payments"][part]["deals"][:TABLE_LIMIT]]
     by_id = {deal.id: deal for deal in deals}
     carded = [by_id[deal_id] for deal_id in dict.fromkeys(shown_ids) if deal_id in by_id]
     linked = {deal.id for deal in carded}
@@ -173,7 +173,7 @@ def board_section(columns: list[BoardColumn], linked: set[str]) -> str:
             out.append('</ol>')
         more = more_line(column, CARD_LIMIT)
         if more:
-            out.append(f'<p class="more">{e(more)} (funnel board --limit 0 lists them)</p>')
+            out.append(f'<p class="more">{e(more)}: <code class="nowrap">funnel board --limit 0</code></p>')
         out.append('</section>')
     out.append('</div></section>')
     return "\n".join(out)
@@ -382,9 +382,9 @@ def payments_section(data: dict, linked: set[str]) -> str:
 
     pre, final = data["prepayments"], data["final_payments"]
     pre_rows = [[deal_cell(row), e(row["client"] or ""), e(row["title"] or ""), e(row["invoice"] or ""),
-                 amount(row["amount"]), since(row), waiting(row)] for row in pre["deals"]]
+                 amount(row["amount"]), since(row), waiting(row)] for row in pre["deals"][:TABLE_LIMIT]]
     final_rows = [[deal_cell(row), e(row["client"] or ""), e(row["title"] or ""), amount(row["amount"]),
-                   since(row), waiting(row)] for row in final["deals"]]
+                   since(row), waiting(row)] for row in final["deals"][:TABLE_LIMIT]]
     headers = [("deal", "nowrap"), ("client", ""), ("title", ""), ("amount", "num"), ("since", "nowrap"),
                ("days", "num")]
     due = "" if data["since"] is None and data["until"] is None else f", {period_text(data, 'falling due')}"
@@ -395,10 +395,19 @@ def payments_section(data: dict, linked: set[str]) -> str:
         f'the stage.</p>',
         table(f"Prepayment invoices not paid: {pre['count']}, {format_amount(pre['amount'])}",
               headers[:3] + [("invoice", "nowrap")] + headers[3:], pre_rows, css="payments"),
+        more_rows(pre["count"]),
         table(f"Final payments awaited: {final['count']}, {format_amount(final['amount'])}",
               headers, final_rows, css="payments"),
+        more_rows(final["count"]),
         '</section>',
     ])
+
+
+def more_rows(count: int) -> str:
+    hidden = count - TABLE_LIMIT
+    if hidden <= 0:
+        return ""
+    return f'<p class="more">+{hidden} more, newer: <code class="nowrap">funnel report payments</code></p>'
 
 
 # -- deal cards ------------------------------------------------------------------------------------------------

@@ -493,3 +493,18 @@ def build_report(name: str, workspace: Workspace, deals: list[Record], today: da
     # split: the whole report stays (its shape is what scripts read), the groups come beside it
     return {**whole, "by": by, "groups": [{"value": value, "label": label, **report(members, inputs)}
                                           for value, label, members in groups(timelines, target, context)]}
+
+
+def build_reports(names: Iterable[str], workspace: Workspace, deals: list[Record], today: date,
+                  period: Period = Period()) -> dict[str, dict]:
+    """Several reports of the same deals, each deal's history read once for all of them (the HTML page shows
+    every report); a snapshot report (forecast) is of now whatever the period."""
+    unknown = [name for name in names if name not in REPORTS]
+    if unknown:
+        raise ReportError(f"unknown report '{unknown[0]}' (one of {', '.join(REPORT_NAMES)})")
+    schema = workspace.schema
+    context = ViewContext(workspace, today)
+    pipeline = Pipeline(schema)
+    timelines = [Timeline(record, pipeline) for record in deals]
+    return {name: REPORTS[name](timelines, Inputs(schema, context, Period() if name in SNAPSHOT_REPORTS else period))
+            for name in names}
