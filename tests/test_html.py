@@ -253,8 +253,9 @@ def test_what_the_command_refuses(run, workspace, tmp_path):
         assert result.exit_code == 2, args
     result = run("report", "funnel", "--root", str(root), "-o", str(tmp_path / "x.html"), env=TODAY)
     assert result.exit_code == 2 and "-o FILE is for report html" in result.output
-    result = run("report", "html", "--root", str(root), "-o", str(tmp_path / "missing" / "x.html"), env=TODAY)
-    assert result.exit_code == 1 and "cannot write" in result.output and "Traceback" not in result.output
+    target = tmp_path / "missing" / "x.html"
+    result = run("report", "html", "--root", str(root), "-o", str(target), env=TODAY)
+    assert result.exit_code == 1 and result.output == f"Error: {target}: No such file or directory\n"
 
 
 def test_invalid_files_are_named_on_the_page(run, workspace):
@@ -284,8 +285,20 @@ def test_the_header_names_the_revision(run, workspace):
     git(root, "commit", "-q", "-m", "demo")
     git(root, "tag", "v2026-Q4")
     assert revision(page_of(run, root)) == "v2026-Q4"
-    (root / "deals" / "d-won00001.md").write_text(FILES["deals/d-won00001.md"] + "more notes\n", encoding="utf-8")
-    assert revision(page_of(run, root)) == "v2026-Q4-dirty"
+    edited = FILES["deals/d-script01.md"].replace(HOSTILE, "Котельная, ЖК «Новый»").replace("Notes", "Заметки")
+    (root / "deals" / "d-script01.md").write_text(edited, encoding="utf-8")
+    page = page_of(run, root)
+    assert revision(page) == "v2026-Q4-dirty"
+    card = parse(page).find("article", id="deal-d-script01")
+    assert card.find("h3").text() == "deal d-script01 Котельная, ЖК «Новый»"
+    assert card.find("pre").text().startswith("Заметки")
+    # --at: the page of the commit, bodies included, read from git; the working tree untouched
+    page = page_of(run, root, "--at", "v2026-Q4")
+    assert revision(page) == "v2026-Q4"
+    card = parse(page).find("article", id="deal-d-script01")
+    assert card.find("h3").text() == f"deal d-script01 {HOSTILE}"
+    assert card.find("pre").text().startswith("Notes")
+    assert (root / "deals" / "d-script01.md").read_text(encoding="utf-8") == edited
 
 
 # -- a big workspace ----------------------------------------------------------------------------------------

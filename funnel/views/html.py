@@ -19,14 +19,14 @@ from decimal import Decimal
 from html import escape
 from typing import Iterable
 
-from ..model.records import Record, Workspace
+from ..model.records import Record
 from ..output import format_amount, plural
 from .board import CARD_LIMIT, OVERDUE_STYLE, STALE_STYLE, BoardColumn, build_board, footer, more_line, visible
-from .cards import body_lines, card_entries, record_body
+from .cards import body_lines, card_entries
 from .html_style import STYLESHEET
-from .query import ViewContext, owner_condition, select
+from .query import QueryError, ViewContext, owner_condition, select, viewable
 from .report_text import days, percent, period_text
-from .reports import REPORT_NAMES, Period, build_reports
+from .reports import REPORT_NAMES, Period, ReportError, build_reports
 
 # nothing may be loaded from anywhere: styles are inline, pictures are inline SVG, there is no script
 CONTENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -58,13 +58,16 @@ def deal_anchor(deal_id: str) -> str:
     return f"deal-{deal_id}"
 
 
-def build_page(workspace: Workspace, deals: list[Record], today: date, meta: PageMeta,
-               period: Period = Period(), owner: str | None = None) -> str:
-    """The whole page for `deals` (the viewable ones): the board and the reports now, the reports that count
-    events over `period`, all of them for one `owner` when given."""
-    context = ViewContext(workspace, today)
+def build_page(context: ViewContext, deals: list[Record], meta: PageMeta, period: Period = Period(),
+               owner: str | None = None) -> str:
+    """The whole page for `deals` (the viewable ones of the context's workspace, working tree or a commit): the
+    board and the reports now, the reports that count events over `period`, all for one `owner` when given."""
+    workspace, today = context.workspace, context.today
     if owner is not None:
-        deals = select(deals, [owner_condition(workspace.schema, owner)], context)
+        try:
+            deals = select(deals, [owner_condition(workspace.schema, owner)], context)
+        except QueryError as exc:
+            raise ReportError(f"--owner: {exc}") from None
     columns = build_board(deals, context)
     reports = build_reports(REPORT_NAMES, workspace, deals, today, period)
     shown_ids = [card.id for column in columns for card in visible(column, CARD_LIMIT)]
@@ -73,10 +76,10 @@ def build_page(workspace: Workspace, deals: list[Record], today: date, meta: Pag
     by_id = {deal.id: deal for deal in deals}
     carded = [by_id[deal_id] for deal_id in dict.fromkeys(shown_ids) if deal_id in by_id]
     linked = {deal.id for deal in carded}
-    _, skipped = workspace.viewable(None)
+    _, skipped = viewable(context, "deal")
 
     parts = [
-        header(meta, today, period, owner, len(skipped)),
+        header(meta, today, period, owner, skipped),
         navigation(),
         '<main>',
         board_section(columns, linked),
@@ -87,7 +90,7 @@ def build_page(workspace: Workspace, deals: list[Record], today: date, meta: Pag
         forecast_section(reports["forecast"]),
         payments_section(reports["payments"], linked),
         '</div>',
-        cards_section(carded, workspace, today),
+        cards_section(carded, context),
         '</main>',
     ]
     return document(f"Pipeline · {meta.workspace_name}", parts)
@@ -412,15 +415,15 @@ def more_rows(count: int) -> str:
 
 # -- deal cards ------------------------------------------------------------------------------------------------
 
-def cards_section(deals: list[Record], workspace: Workspace, today: date) -> str:
+def cards_section(deals: list[Record], context: ViewContext) -> str:
     out = ['<section id="cards" aria-labelledby="cards-h">',
            '<h2 id="cards-h">Deal cards</h2><p class="lead">Each deal on the board, as <code>funnel show</code> '
            'prints it: the fields in use at its stage.</p>', '<div class="deals">']
     for deal in deals:
         entries = "".join(
             f'<div><dt>{e(label)}</dt><dd>{"<br>".join(e(line) for line in lines)}</dd></div>'
-            for label, lines in card_entries(deal, workspace, today))
-        notes = body_lines(record_body(workspace.root, deal))
+            for label, lines in card_entries(deal, context.workspace, context.today))
+        notes = body_lines(context.record_body(deal))
         body = f'<pre class="notes">{e(chr(10).join(notes))}</pre>' if notes else ""
         out.append(f'<article class="deal" id="{e(deal_anchor(deal.id))}">'
                    f'<h3><span class="id">deal {e(deal.id)}</span> {e(deal.fields.get("title") or "")}</h3>'
