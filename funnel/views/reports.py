@@ -484,8 +484,7 @@ def build_report(name: str, workspace: Workspace, deals: list[Record], today: da
         except QueryError as exc:
             raise ReportError(f"--owner: {exc}") from None
     inputs = Inputs(schema, context, period)
-    pipeline = Pipeline(schema)
-    timelines = [DealTimeline(record, pipeline) for record in deals]
+    timelines = deal_timelines(deals, schema)
     report = REPORTS[name]
     whole = report(timelines, inputs)
     if target is None:
@@ -504,7 +503,12 @@ def build_reports(names: Iterable[str], workspace: Workspace, deals: list[Record
         raise ReportError(f"unknown report '{unknown[0]}' (one of {', '.join(REPORT_NAMES)})")
     schema = workspace.schema
     context = ViewContext(workspace, today)
-    pipeline = Pipeline(schema)
-    timelines = [Timeline(record, pipeline) for record in deals]
+    timelines = deal_timelines(deals, schema)
     return {name: REPORTS[name](timelines, Inputs(schema, context, Period() if name in SNAPSHOT_REPORTS else period))
             for name in names}
+
+
+def deal_timelines(deals: list[Record], schema: Schema) -> list[DealTimeline]:
+    """Each deal's history as the reports read it (one Pipeline for them all)."""
+    pipeline = Pipeline(schema)
+    return [DealTimeline(record, pipeline) for record in deals]
