@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -26,34 +25,15 @@ def check(paths, root, output_format):
       funnel check
       funnel check deals/d-7k3m9x2q.md --format json
     """
-    from ..model.checks import check_workspace, from_problem
-    from ..model.schema import SchemaError, load_schema
-    from ..store.paths import stray_files
-    from ..store.workspace import load_workspace, select_paths
+    from ..views.checking import check_root
 
     root_dir = Context(root).root()
-    try:
-        schema = load_schema(root_dir / "schema.yaml")
-    except SchemaError as exc:
-        diagnostics = [from_problem("schema.yaml", problem) for problem in exc.problems]
-        _print_diagnostics(root_dir, diagnostics, output_format)
-        raise SystemExit(1)
-    workspace = load_workspace(root_dir, schema)
-    workspace.strays.extend(stray_files(root_dir, {record.stem for record in workspace.deals}))
-    only = select_paths(workspace, paths) if paths else None
-    from ..store.cache import HashCache
-
-    hashes = HashCache(root_dir)  # an attachment is read again only when its stat changed
-    diagnostics = check_workspace(workspace, only, hashes.sha256)
-    hashes.save()
-    _print_diagnostics(root_dir, diagnostics, output_format)
-    errors = sum(1 for d in diagnostics if d.severity == "error")
-    if output_format == "text":
-        checked = len(only) if only is not None else len(workspace.records)
-        warnings = len(diagnostics) - errors
-        output.note(f"{output.plural(checked, 'file')} checked: {output.plural(errors, 'error')}, "
-                    f"{output.plural(warnings, 'warning')}")
-    raise SystemExit(1 if errors else 0)
+    outcome = check_root(root_dir, paths)
+    _print_diagnostics(root_dir, outcome.diagnostics, output_format)
+    if output_format == "text" and outcome.checked is not None:
+        output.note(f"{output.plural(outcome.checked, 'file')} checked: {output.plural(outcome.errors, 'error')}, "
+                    f"{output.plural(outcome.warnings, 'warning')}")
+    raise SystemExit(1 if outcome.errors else 0)
 
 
 def _print_diagnostics(root: Path, diagnostics: list[Diagnostic], output_format: str) -> None:

@@ -1,0 +1,47 @@
+"""`funnel check`: every problem of a workspace, or of the records some paths name, as Diagnostics."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..model.checks import Diagnostic, check_workspace, from_problem
+from ..model.schema import SchemaError, load_schema
+from ..store.paths import SCHEMA_FILE, stray_files
+from ..store.workspace import load_workspace, select_paths
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    diagnostics: list[Diagnostic]  # sorted by place
+    checked: int | None  # files judged; None when schema.yaml itself could not be read (nothing else was)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return len(self.diagnostics) - self.errors
+
+
+def check_root(root: Path, paths: Iterable[str | os.PathLike] = ()) -> CheckOutcome:
+    """Every problem of the workspace at `root`, or of the records `paths` name (files, or folders meaning
+    the records under them), still judged against the whole workspace. A schema.yaml that cannot be read is
+    reported alone, as its own diagnostics."""
+    from ..store.cache import HashCache
+
+    try:
+        schema = load_schema(root / SCHEMA_FILE)
+    except SchemaError as exc:
+        return CheckOutcome([from_problem(SCHEMA_FILE, problem) for problem in exc.problems], None)
+    workspace = load_workspace(root, schema)
+    workspace.strays.extend(stray_files(root, {record.stem for record in workspace.deals}))
+    paths = list(paths)
+    only = select_paths(workspace, paths) if paths else None
+    hashes = HashCache(root)  # an attachment is read again only when its stat changed
+    diagnostics = check_workspace(workspace, only, hashes.sha256)
+    hashes.save()
+    return CheckOutcome(diagnostics, len(only) if only is not None else len(workspace.records))
