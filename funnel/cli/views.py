@@ -13,8 +13,9 @@ from ..views.board import CARD_LIMIT
 # -- views: show, list, board; init ----------------------------------------------------------------------------
 
 WHERE_HELP = ("A condition FIELD OP VALUE, OP one of = != < <= > >= (repeatable, all must hold): typed by the "
-              "field (amount>=1000000, created<2026-04-01); stage and choices follow the schema's order "
-              "(stage>=contract); on a multi-choice field = means contains (categories=small); an empty VALUE "
+              "field ('amount>=1000000', 'created<2026-04-01': quote < and > from the shell); stage and choices "
+              "follow the schema's order ('stage>=contract'); on a multi-choice field = means contains "
+              "(categories=small); an empty VALUE "
               "means empty (next_action_due=); contact.FIELD reads a deal's contact (contact.source=exhibition).")
 
 
@@ -113,7 +114,7 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, ro
 
     \b
     Examples:
-      funnel list deals --where stage>=contract --where amount>=1000000
+      funnel list deals --where 'stage>=contract' --where 'amount>=1000000'
       funnel list deals --where contact.source=exhibition --fields id,title,amount --format csv
       funnel list deals --stale
       funnel list deals --due --owner ivanov
@@ -156,7 +157,7 @@ def board(show_all, owner, conditions, limit, at, root, output_format):
     \b
     Examples:
       funnel board
-      funnel board --owner ivanov --where amount>=1000000
+      funnel board --owner ivanov --where 'amount>=1000000'
       funnel board --all --format json
     """
     from ..views.board import board_json, build_board, render_board
