@@ -275,3 +275,11 @@ def test_the_demo_board_fits_80_and_200_columns(run, columns):
     assert result.exit_code == 0 and result.stderr == ""
     lines = result.stdout.splitlines()
     assert len(lines) > 20 and max(display_width(line) for line in lines) <= columns
+
+
+def test_the_limit_options_default_is_the_boards_card_limit():
+    from funnel.cli import main
+    from funnel.views.board import CARD_LIMIT
+
+    limit = next(param for param in main.commands["board"].params if param.name == "limit")
+    assert limit.default == CARD_LIMIT
