@@ -213,7 +213,8 @@ def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record
             cache.close()
 
 
-def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool = True) -> list[Record]:
+def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool = True,
+          listing: dict[str, str] | None = None) -> list[Record]:
     """Every record (`build=False`: only those read afresh — changed, added, invalid; the others' rows are
     fresh once it returns)."""
     started_ns = time.time_ns()
@@ -232,6 +233,8 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
     seen: set[str] = set()
     fresh_before = started_ns + RACY_NS  # a row is fresh when mtime < checked_ns - RACY_NS
     for kind, relative, entry in record_files(root):
+        if listing is not None:
+            listing[relative] = kind
         if entry.is_symlink():
             records.append(link_record(kind, relative, entry))  # reported, never followed
             continue
@@ -594,11 +597,10 @@ def load_around(root: Path, schema: Schema, schema_bytes: bytes, prefix: str,
         cache = Cache.open(root)
         if cache is None:
             return _load(root, schema, schema_key(schema_bytes), None)
+        kinds: dict[str, str] = {}  # every record file's kind, by path
         afresh = {record.path: record for record in _load(root, schema, schema_key(schema_bytes), cache,
-                                                           build=False)}
+                                                           build=False, listing=kinds)}
         db = cache.db
-        kinds = dict(db.execute("SELECT path, kind FROM files"))
-        kinds.update((path, record.kind) for path, record in afresh.items())
         wanted = {path for path in kinds if path.rsplit("/", 1)[-1].startswith(prefix)}
         wanted.update(path for (path,) in db.execute("SELECT path FROM files WHERE id >= ? AND id < ?",
                                                      (prefix, prefix + "\x7f")))
@@ -640,7 +642,7 @@ def _rows(schema: Schema, db: sqlite3.Connection, afresh: dict[str, Record], kin
           paths) -> list[Record]:
     """The records at `paths`: read afresh this time, else from their (fresh) rows."""
     records = [afresh[path] for path in paths if path in afresh]
-    rest = sorted(path for path in paths if path not in afresh)
+    rest = sorted(path for path in paths if path not in afresh and path in kinds)  # files there now
     for chunk in _chunks(rest):
         records += [_record_from_row(schema, kinds[path], path, data, tuple(stat_key))
                     for path, data, *stat_key in db.execute(
