@@ -120,7 +120,7 @@ def normalize_text(value) -> str:
 class GateContext:
     """What a gate may need beyond the record itself: the contacts it refers to, the other deals."""
 
-    def __init__(self, contacts: Iterable, deals: Iterable, writing: str | None = None):
+    def __init__(self, contacts: Iterable, deals: Iterable, writing: str | None = None, _keys: dict | None = None):
         self.writing = writing  # the deal a write is judging: ties with it count as prior (SPEC)
         self.contacts = {}
         for contact in contacts:
@@ -128,6 +128,11 @@ class GateContext:
                 self.contacts.setdefault(contact.id, contact)
         self.deals = [deal for deal in deals if deal.id is not None]
         self._earliest: dict[tuple, dict] = {}
+        # Each deal's counterparty keys, worked out once: a write judges its deal in two contexts (before, after)
+        # over the same 10,000 other deals with the same contacts, so `replacing` a deal shares them.
+        # (id(deal), same) -> (deal, keys): the deal is held, so its id is never reused while the entry lives.
+        self._keys: dict[tuple, tuple] = {} if _keys is None else _keys
+        self._members: dict[tuple, dict] = {}  # same -> {group key: [deals]}
 
     @classmethod
     def of(cls, workspace) -> "GateContext":
@@ -139,16 +144,30 @@ class GateContext:
             contacts = [r for r in self.contacts.values() if r.id != record.id] + [record]
             return GateContext(contacts, self.deals)
         return GateContext(self.contacts.values(), [d for d in self.deals if d.id != record.id] + [record],
-                           writing=record.id)
+                           writing=record.id, _keys=self._keys)
 
     def contact_of(self, deal):
         contact_id = deal.fields.get("contact")
         return self.contacts.get(contact_id) if isinstance(contact_id, str) else None
 
     def _group_keys(self, deal, same: tuple[str, ...]) -> list[tuple]:
+        known = self._keys.get((id(deal), same))
+        if known is not None and known[0] is deal:
+            return known[1]
         contact_id = deal.fields.get("contact")
-        return self.counterparty_keys(contact_id if isinstance(contact_id, str) else None,
+        keys = self.counterparty_keys(contact_id if isinstance(contact_id, str) else None,
                                       self.contact_of(deal), same)
+        self._keys[(id(deal), same)] = (deal, keys)
+        return keys
+
+    def _members_of(self, same: tuple[str, ...]) -> dict[tuple, list]:
+        members = self._members.get(same)
+        if members is None:
+            members = self._members[same] = {}
+            for deal in self.deals:
+                for key in self._group_keys(deal, same):
+                    members.setdefault(key, []).append(deal)
+        return members
 
     @staticmethod
     def counterparty_keys(contact_id: str | None, contact, same: tuple[str, ...]) -> list[tuple]:
@@ -176,8 +195,8 @@ class GateContext:
                 groups.update(self._group_keys(record, same))
         if not groups:
             return []
-        return [deal for deal in self.deals if deal.id != record.id
-                and any(key in groups for same in sames for key in self._group_keys(deal, same))]
+        found = {id(deal) for same in sames for key in groups for deal in self._members_of(same).get(key, ())}
+        return [deal for deal in self.deals if deal.id != record.id and id(deal) in found]
 
     @staticmethod
     def started(deal) -> tuple:
