@@ -203,7 +203,7 @@ def test_help_says_what_the_period_filters_on(run):
     from funnel.views.reports import REPORT_NAMES
 
     text = run("report", "--help").stdout
-    for words in ("first time a deal reached each stage", "closing as lost", "entering a stage",
+    for words in ("a cohort: the deals that entered the funnel in the period", "closing as lost", "entering a stage",
                   "snapshot", "Example"):
         assert words in text
     assert tuple(report.params[0].type.choices) == REPORT_NAMES + ("html",)

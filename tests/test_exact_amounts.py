@@ -53,3 +53,25 @@ def test_amounts_are_ascii_digits_and_not_negative(workspace, run, value):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: amount:")
     assert (root / "deals/d-aaaa0001.md").read_bytes() == before
+
+
+# -- report funnel with a period is a cohort (lives here for want of a better neighbour: the report's numbers) --
+
+def test_a_funnel_with_a_period_is_a_cohort(run):
+    from conftest import REPO
+
+    env = {"FUNNEL_TODAY": "2026-11-30"}
+    args = ("report", "funnel", "--since", "2026-10-01", "--until", "2026-10-31", "--root", str(REPO))
+    data = json.loads(run(*args, "--format", "json", env=env).stdout)
+    assert data["cohort"] is True and data["deals"] == 4
+    assert data["stages"][0]["reached"] == 4
+    assert all(row["conversion"] is None or row["conversion"] <= 1 for row in data["stages"])
+    assert all(row["conversion_from_first"] <= 1 for row in data["stages"])
+    assert data["won"] + data["lost"] + data["open"] <= data["deals"]
+    text = run(*args, env=env).stdout
+    assert " ".join(text.split("\n\n")[0].split()).startswith(
+        "Funnel of the 4 deals that entered it from 2026-10-01 to 2026-10-31 (a cohort), followed to today; "
+        "open now: a snapshot of them today")
+    assert "cohort" in run("report", "--help").stdout
+    whole = json.loads(run("report", "funnel", "--root", str(REPO), "--format", "json", env=env).stdout)
+    assert whole["cohort"] is False and whole["deals"] > 4

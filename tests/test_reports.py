@@ -190,26 +190,24 @@ def test_open_deals_and_amounts_now_per_stage(pipeline):
     }
 
 
-def test_funnel_period_counts_the_first_time_a_stage_was_reached(pipeline):
+def test_funnel_with_a_period_is_the_cohort_that_entered_in_it(pipeline):
+    """SPEC: with a period the funnel is a cohort — the deals that entered the funnel in the period, followed
+    to today — so no conversion exceeds 100% (counting each stage's events in the period gave delivery 3/2)."""
     data = report(pipeline, "funnel", period=FEBRUARY)
-    assert by_stage(data["stages"], "reached") == {
-        "lead": 4,  # ban00002 02-01, invoice1 02-01, terms001 02-05, back0001 02-10
-        "needs": 4,  # the same four (ban00002 jumped over it on 02-03)
-        "approval": 4,
-        "proposal": 3,  # invoice1, terms001, back0001 (reopen01's return on 02-15 is not a first time)
-        "decision": 3,  # reopen01 02-20, invoice1 02-10, terms001 02-12
-        "contract": 2,  # invoice1, terms001 (won00002's return on 02-02 is not a first time)
-        "negotiation": 1,  # terms001 (won00002 first entered it on 01-28)
-        "invoice": 2,  # won00002 02-10, invoice1 02-20
-        "delivery": 3,  # won00001 02-01, won00002 02-15, final001 02-02
-        "acceptance": 2,  # won00001 02-20, final001 02-20
-        "postpayment": 1,  # won00001 02-25
-    }
-    conversion = by_stage(data["stages"], "conversion")
-    assert conversion["delivery"] == 3 / 2  # events in a period: more deals entered delivery than invoice
-    assert conversion["negotiation"] == 1 / 2
-    # closed in February: lost ban00002 (02-06), price001 (02-10), terms001 (02-25); both wins are in March
-    assert (data["won"], data["lost"], data["win_rate"]) == (0, 3, 0.0)
+    # entered in February: ban00002 02-01, invoice1 02-01, terms001 02-05, back0001 02-10
+    cohort = ["d-ban00002", "d-invoice1", "d-terms001", "d-back0001"]
+    assert data["deals"] == 4 and data["cohort"] is True
+    members = [record for record in pipeline.deals if record.id in cohort]
+    assert len(members) == 4
+    # the cohort followed to today: exactly the all-time funnel of those four deals
+    alone = build_report("funnel", pipeline, members, TODAY)
+    assert by_stage(data["stages"], "reached") == by_stage(alone["stages"], "reached")
+    assert by_stage(data["stages"], "reached")["lead"] == 4
+    assert all(row["conversion"] is None or row["conversion"] <= 1 for row in data["stages"])
+    assert all(row["conversion_from_first"] is None or row["conversion_from_first"] <= 1 for row in data["stages"])
+    # ban00002 and terms001 were lost; a deal that entered in January and was lost in February is not in it
+    assert (data["won"], data["lost"]) == (alone["won"], alone["lost"])
+    assert "d-price001" not in cohort and data["lost"] == 2
 
 
 # -- losses ------------------------------------------------------------------------------------------------

@@ -49,7 +49,10 @@ def report(name, since, until, owner, by, output_file, at, root, output_format):
 
     \b
     What --since/--until filter on (dates inclusive):
-      funnel    the first time a deal reached each stage; won/lost: closing
+      funnel    a cohort: the deals that entered the funnel in the period,
+                followed to today (every stage they reached, won or lost
+                since), so no conversion exceeds 100%; "open now" is a
+                snapshot of them today
       losses    closing as lost
       velocity  entering a stage; cycle time: winning
       payments  falling due: entering the invoicing stage (prepayment) or the

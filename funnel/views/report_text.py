@@ -87,8 +87,15 @@ def _stage_name(row: dict) -> str:
 
 def funnel_lines(data: dict, width: int = WIDTH) -> list[str]:
     stages = data["stages"]
-    lines = wrap(f"Funnel of {plural(data['deals'], 'deal')}, "
-                 f"{period_text(data, 'reached and closed')}", width)
+    if data.get("cohort"):
+        since, until = data.get("since"), data.get("until")
+        when = f"from {since.isoformat()} to {until.isoformat()}" if since and until else \
+            f"since {since.isoformat()}" if since else f"until {until.isoformat()}"
+        heading = (f"Funnel of the {plural(data['deals'], 'deal')} that entered it {when} (a cohort), followed "
+                   "to today; open now: a snapshot of them today")
+    else:
+        heading = f"Funnel of {plural(data['deals'], 'deal')}, all time; open now: a snapshot of today"
+    lines = wrap(heading, width)
     table = [[_stage_name(row), str(row["reached"]), percent(row["conversion"]),
               percent(row["conversion_from_first"]), str(row["open"]), format_amount(row["open_amount"])]
              for row in stages]

@@ -197,9 +197,28 @@ def open_by_stage(timelines: list[Timeline]) -> dict[str, list[Timeline]]:
     return result
 
 
+def entered_funnel(item: Timeline) -> datetime | None:
+    """When a deal entered the funnel: the first moment it reached a stage (its first history entry)."""
+    main, optional = item.reach
+    moments = [moment for moment in [*main, *optional.values()] if moment is not None]
+    if moments:
+        return min(moments)
+    history = item.record.fields.get("history") or []
+    return history[0].get("at") if history else None
+
+
 def funnel_report(timelines: list[Timeline], inputs: Inputs) -> dict:
+    """With a period, a cohort (SPEC): the deals that entered the funnel in the period, each followed to today
+    (every stage it reached, won or lost since), so no conversion exceeds 100%; open deals are a snapshot of
+    that cohort now. Without one, every deal."""
     schema, period = inputs.schema, inputs.period
-    counts = reached_counts(timelines, schema, period)
+    cohort = not period.unbounded
+    if cohort:
+        timelines = [item for item in timelines if entered_funnel(item) in period]
+        period_of_events = Period(None, None)  # the cohort's every event counts, up to today
+    else:
+        period_of_events = period
+    counts = reached_counts(timelines, schema, period_of_events)
     open_now = open_by_stage(timelines)
     stages = schema.active_stages
     first = stages[0] if stages else None
@@ -215,12 +234,12 @@ def funnel_report(timelines: list[Timeline], inputs: Inputs) -> dict:
         })
         if not stage.optional:
             previous = stage
-    won, lost = closed_in(timelines, "won", period), closed_in(timelines, "lost", period)
+    won, lost = closed_in(timelines, "won", period_of_events), closed_in(timelines, "lost", period_of_events)
     return {
         "stages": rows, "won": len(won), "lost": len(lost), "win_rate": rate(len(won), len(won) + len(lost)),
         "won_amount": _sum(item.amount for item in won), "lost_amount": _sum(item.amount for item in lost),
         "open": sum(row["open"] for row in rows), "open_amount": _sum(row["open_amount"] for row in rows),
-        "deals": len(timelines), **period.as_json(),
+        "deals": len(timelines), "cohort": cohort, **period.as_json(),
     }
 
 
