@@ -601,6 +601,23 @@ def build_deal(key: str, contact: str, owner: str, title: str, history: list, ex
     return deal, attachments
 
 
+def repeat_clients() -> set[str]:
+    """Keys of the deals whose counterparty (the same contact, or a contact of the same company) had a deal
+    that started earlier: only these carry a debt check."""
+    def counterparty(contact: str) -> set[str]:
+        company = CONTACTS[contact].get("company")
+        return {contact} | ({" ".join(company.split()).casefold()} if company else set())
+
+    starts = sorted((history[0][1], key, contact) for key, contact, _, _, history, _, _ in DEALS)
+    seen: set[str] = set()
+    repeat = set()
+    for _, key, contact in starts:
+        if counterparty(contact) & seen:
+            repeat.add(key)
+        seen |= counterparty(contact)
+    return repeat
+
+
 def write_demo(root: Path) -> None:
     contacts_dir, deals_dir = root / "contacts", root / "deals"
     for directory in (contacts_dir, deals_dir):
@@ -611,7 +628,10 @@ def write_demo(root: Path) -> None:
         record = {"id": stable_id("c-", key), **fields}
         (contacts_dir / f"{record['id']}.md").write_bytes(render_record(record, key_order=CONTACT_KEYS).encode())
     ids = {stable_id("c-", key) for key in CONTACTS}
+    repeat = repeat_clients()
     for key, contact, owner, title, history, extra, body in DEALS:
+        if key not in repeat:  # the debt check is asked of repeat clients only (the schema's `when`)
+            extra = {name: value for name, value in extra.items() if name != "debt_check"}
         deal, attachments = build_deal(key, contact, owner, title, history, extra)
         assert deal["id"] not in ids, f"id collision for {key}"
         ids.add(deal["id"])
