@@ -344,3 +344,15 @@ def test_funnel_help_imports_the_cli_only():
     assert "funnel.cli" in ours
     assert not {name for name in ours if name.split(".")[1:2] in (["model"], ["store"], ["views"], ["writing"],
                                                                    ["frontmatter"], ["git"])}
+
+
+def test_a_cache_made_by_another_format_is_remade(workspace):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    age_all(root)
+    cached(root)
+    with sqlite3.connect(db_path(root)) as db:
+        db.execute("PRAGMA user_version = 1")
+        db.execute("DROP TABLE files")
+        db.execute("CREATE TABLE files (path TEXT)")
+    assert cached(root).records[0].id == "c-ivanov01"
+    assert isinstance(cached(root).records[0].fields, CachedFields)

@@ -86,29 +86,17 @@ class Cache:
         if not _safe(path, create):
             return None
         try:
-            db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            return cls(_connect(path))
+        except sqlite3.OperationalError:
+            return None  # busy (another command holds it past the timeout) or read-only: work without, this time
         except sqlite3.Error:
-            return None
-        try:
-            db.execute("PRAGMA trusted_schema=OFF")
-            db.execute("PRAGMA cell_size_check=ON")
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_TABLES)
-            return cls(db)
-        except sqlite3.Error:
-            db.close()
             # not a database, or a damaged one: make a new one (once; a second failure means no cache)
             for suffix in ("",) + SIDE_FILES:
                 discard(Path(f"{path}{suffix}"))
             if not create or not _safe(path, create):
                 return None
             try:
-                db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.executescript(_TABLES)
-                return cls(db)
+                return cls(_connect(path))
             except sqlite3.Error:
                 return None
 
@@ -131,18 +119,41 @@ class Cache:
 
 
 _TABLES = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, blob TEXT NOT NULL, id TEXT, data TEXT NOT NULL, snap INTEGER);
-CREATE INDEX IF NOT EXISTS files_id ON files (id);
-CREATE TABLE IF NOT EXISTS columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+CREATE INDEX files_id ON files (id);
+CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (kind, name));
-CREATE TABLE IF NOT EXISTS hashes (path TEXT PRIMARY KEY,
+CREATE TABLE hashes (path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);
 """
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to the cache at `path`, its tables made (or remade when an older funnel made them)."""
+    db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("PRAGMA trusted_schema=OFF")
+        db.execute("PRAGMA cell_size_check=ON")
+        if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            db.execute("PRAGMA journal_mode=WAL")
+            with _Transaction(db):
+                if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:  # not made meanwhile by another
+                    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+                        db.execute(f'DROP TABLE "{table}"')
+                    for statement in _TABLES.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {FORMAT}")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+    except BaseException:
+        db.close()
+        raise
 
 
 class _Transaction:
