@@ -83,6 +83,9 @@ def test_refusals_are_funnel_errors_with_their_exit_status(root):
         api.add_contact(root, {"nmae": "x"})
     with pytest.raises(InvalidValue, match="'stage' cannot be set directly"):
         api.set_fields(root, "c-ivanov01", {"stage": "won"})
+    for value in (True, 1.5, b"12"):  # no type the file could hold: refused before anything is read back
+        with pytest.raises(InvalidValue, match="^company: "):
+            api.set_fields(root, "c-ivanov01", {"company": value})
     with pytest.raises(AssignmentSyntaxError) as syntax:
         api.set_fields(root, "c-ivanov01", ["name"])
     assert syntax.value.exit_code == 2 and isinstance(syntax.value, UsageError)

@@ -201,7 +201,11 @@ class Transaction:
                 raise InvalidValue(f"'{name}' cannot be set directly" + (
                     "; stages change with 'funnel move', 'win' or 'lose'" if name in ("stage", "history") else ""))
             spec = field_spec(fields, name)
-            changes[name] = parse_value(spec, value) if isinstance(value, str) else value
+            if isinstance(value, str):
+                value = parse_value(spec, value)
+            elif value is not None:
+                _check_writable(name, value)
+            changes[name] = value
             if spec.fieldtype.references == "contact" and isinstance(changes[name], str) and changes[name].strip():
                 changes[name] = self.resolve(changes[name].strip(), "contact").id
         return changes
@@ -287,6 +291,15 @@ def refuse_outside(root: Path, relative: str) -> None:
     if os.path.islink(root / relative) or leads_outside(root, relative):
         raise Refused(f"{relative}: leads outside the workspace (a symbolic link); refusing to write there; "
                       "run 'funnel check'")
+
+
+def _check_writable(name: str, value: Any) -> None:
+    """A typed value must be one the editor writes (str, int, Decimal, date, datetime, lists and mappings of
+    them); whether it fits the field is judged on the result, as `check` judges a file."""
+    try:
+        render_record([(name, value)])
+    except TypeError as exc:
+        raise InvalidValue(f"{name}: {exc}") from None
 
 
 def _key(diagnostic: Diagnostic) -> tuple:
