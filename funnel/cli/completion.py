@@ -158,7 +158,8 @@ def _suggest(name: str, ctx: click.Context, typed: str):
     from ..views import completion as suggest
 
     if name in ("record_id", "deal_id", "contact_id"):
-        return suggest.record_ids(_workspace(ctx), typed, {"deal_id": "deal", "contact_id": "contact"}.get(name))
+        return suggest.record_ids(_root(ctx), _schema(ctx), typed,
+                                  {"deal_id": "deal", "contact_id": "contact"}.get(name))
     if name == "owner":
         return suggest.owners(_workspace(ctx), typed)
     schema = _schema(ctx)

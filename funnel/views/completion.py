@@ -7,11 +7,14 @@ here knows of a shell: the CLI hands these to click's completion machinery.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable
 
-from ..model.records import Workspace
+from ..frontmatter.reader import MAX_FRONT_MATTER
+from ..model.records import Workspace, build_record
 from ..model.schema import Kind, Schema
 from ..store.cache import field_values
+from ..store.paths import record_files
 from .query import COMPUTED
 
 Suggestion = tuple[str, str]
@@ -21,15 +24,28 @@ def _starting(pairs: Iterable[Suggestion], typed: str) -> list[Suggestion]:
     return [(value, help) for value, help in pairs if value.startswith(typed)]
 
 
-def record_ids(workspace: Workspace, typed: str, kind: str | None = None) -> list[Suggestion]:
-    """Ids of valid records (of `kind`), each described by its title or name, in id order."""
-    shown, _ = workspace.viewable(kind)
-    chosen = [record for record in shown if record.id.startswith(typed)]
-    titles = field_values([r for r in chosen if r.kind == "deal"], "title")
-    names = field_values([r for r in chosen if r.kind == "contact"], "name")
-    described = dict(zip([r.id for r in chosen if r.kind == "deal"], titles))
-    described.update(zip([r.id for r in chosen if r.kind == "contact"], names))
-    return sorted((record_id, str(text or "")) for record_id, text in described.items())
+DESCRIBED_AT_MOST = 200  # ids beyond this many are offered without their titles: no one reads 10,000 of them
+
+
+def record_ids(root: Path, schema: Schema, typed: str, kind: str | None = None) -> list[Suggestion]:
+    """Ids (file names: a valid record's id is its file's name) of `kind` starting with `typed`, each described
+    by its title or name, in id order. Only the record files that match are read — a person is waiting — and
+    only up to DESCRIBED_AT_MOST; a file that is not a valid record is not offered."""
+    matches = [(found_kind, entry) for found_kind, _, entry in record_files(root)
+               if entry.name.startswith(typed) and (kind is None or found_kind == kind)
+               and not entry.is_symlink()]
+    if len(matches) > DESCRIBED_AT_MOST:
+        return [(entry.name[:-3], "") for _, entry in matches]
+    found = []
+    for found_kind, entry in matches:
+        try:
+            with open(entry.path, "rb") as handle:
+                record = build_record(schema, found_kind, entry.name, handle.read(2 * MAX_FRONT_MATTER))
+        except OSError:
+            continue
+        if record.id == entry.name[:-3] and not any(p.severity == "error" for p in record.problems):
+            found.append((record.id, str(record.fields.get("title" if found_kind == "deal" else "name") or "")))
+    return sorted(found)
 
 
 def stages(schema: Schema, typed: str) -> list[Suggestion]:
