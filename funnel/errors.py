@@ -1,7 +1,7 @@
 """The errors a person can cause, as values: each holds one line for the person and knows its exit status.
 
-The CLI maps every FunnelError to `funnel: error: MESSAGE` (or click's usage message) and its exit code, in one
-place; nothing else catches them to print.
+The CLI maps every FunnelError to click's one line `Error: MESSAGE` (a UsageError: the usage line, then the
+message) and its exit code, in one place (cli/base.py, FunnelCommand); nothing else catches them to print.
 """
 
 from __future__ import annotations
