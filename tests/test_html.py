@@ -242,8 +242,8 @@ def test_an_owner_and_a_period_choose_what_the_page_counts(run, workspace):
     assert facts["Owner"] == "ivanov"
     assert facts["Period"].startswith("events 2026-01-01 to 2026-06-30")
     assert [int(c.attrs["data-count"]) for c in document.find_all("section", cls="column")] == [0] * 11
-    assert document.find("section", id="funnel").find(cls="lead").text().startswith("1 deal, reached and closed "
-                                                                                    "2026-01-01 to 2026-06-30")
+    assert document.find("section", id="funnel").find(cls="lead").text().startswith(
+        "Funnel of the 1 deal that entered it from 2026-01-01 to 2026-06-30 (a cohort)")
 
 
 def test_what_the_command_refuses(run, workspace, tmp_path):

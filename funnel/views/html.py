@@ -25,7 +25,7 @@ from .board import CARD_LIMIT, OVERDUE_STYLE, STALE_STYLE, BoardColumn, build_bo
 from .cards import body_lines, card_entries
 from .html_style import STYLESHEET
 from .query import QueryError, ViewContext, owner_condition, select, viewable
-from .report_text import days, percent, period_text
+from .report_text import days, funnel_heading, percent, period_text
 from .reports import REPORT_NAMES, Period, ReportError, build_reports
 
 # nothing may be loaded from anywhere: styles are inline, pictures are inline SVG, there is no script
@@ -211,9 +211,8 @@ def funnel_section(data: dict) -> str:
              ("Open now", str(data["open"]), format_amount(data["open_amount"]))]
     return "\n".join([
         '<section id="funnel" aria-labelledby="funnel-h">',
-        f'<h2 id="funnel-h">Funnel</h2><p class="lead">{e(plural(data["deals"], "deal"))}, '
-        f'{e(period_text(data, "reached and closed"))}: how many reached each stage, and the conversion from '
-        f'the stage before.</p>',
+        f'<h2 id="funnel-h">Funnel</h2><p class="lead">{e(funnel_heading(data))}. Bars: how many reached '
+        f'each stage; beside them the conversion from the stage before.</p>',
         f'<div class="funnelwrap"><div class="tiles">{"".join(tile(*item) for item in tiles)}</div>',
         '<ol class="funnel" aria-label="Deals that reached each stage">',
         f'<li class="head" aria-hidden="true"><span class="name">stage</span><span></span>'

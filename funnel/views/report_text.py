@@ -85,17 +85,20 @@ def _stage_name(row: dict) -> str:
     return row["stage"] + ("*" if row.get("optional") else "")
 
 
-def funnel_lines(data: dict, width: int = WIDTH) -> list[str]:
-    stages = data["stages"]
+def funnel_heading(data: dict) -> str:
+    """Which deals the funnel counts: all of them, or the cohort that entered it in the period."""
     if data.get("cohort"):
         since, until = data.get("since"), data.get("until")
         when = f"from {since.isoformat()} to {until.isoformat()}" if since and until else \
             f"since {since.isoformat()}" if since else f"until {until.isoformat()}"
-        heading = (f"Funnel of the {plural(data['deals'], 'deal')} that entered it {when} (a cohort), followed "
-                   "to today; open now: a snapshot of them today")
-    else:
-        heading = f"Funnel of {plural(data['deals'], 'deal')}, all time; open now: a snapshot of today"
-    lines = wrap(heading, width)
+        return (f"Funnel of the {plural(data['deals'], 'deal')} that entered it {when} (a cohort), followed "
+                "to today; open now: a snapshot of them today")
+    return f"Funnel of {plural(data['deals'], 'deal')}, all time; open now: a snapshot of today"
+
+
+def funnel_lines(data: dict, width: int = WIDTH) -> list[str]:
+    stages = data["stages"]
+    lines = wrap(funnel_heading(data), width)
     table = [[_stage_name(row), str(row["reached"]), percent(row["conversion"]),
               percent(row["conversion_from_first"]), str(row["open"]), format_amount(row["open_amount"])]
              for row in stages]
