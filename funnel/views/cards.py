@@ -155,16 +155,17 @@ def field_lines(record: Record, spec: FieldSpec, value: Any, workspace: Workspac
     return lines
 
 
-def card_entries(record: Record, workspace: Workspace, today: date, show_all: bool = False) \
-        -> list[tuple[str, list[str]]]:
+def card_entries(record: Record, workspace: Workspace, today: date, show_all: bool = False,
+                 gates: GateContext | None = None) -> list[tuple[str, list[str]]]:
     """(label, value lines) of every line of the card, in order: the stage first for a deal, then its fields
     in use (`show_all`: every field, and keys the schema does not know). The text card and the HTML page both
-    lay out these."""
+    lay out these; a page of many cards passes one GateContext (`gates`) for them all, since each builds an
+    index of every deal's counterparty."""
     schema = workspace.schema
     labelled: list[tuple[str, list[str]]] = []
     if record.kind == "deal":
         labelled.append(("Stage", [deal_stage_text(record, schema, today)]))
-    for shown in card_fields(record, schema, show_all, GateContext.of(workspace)):
+    for shown in card_fields(record, schema, show_all, gates or GateContext.of(workspace)):
         labelled.append((shown.spec.label or shown.spec.name,
                          field_lines(record, shown.spec, shown.value, workspace, today)))
     if show_all:

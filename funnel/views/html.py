@@ -19,6 +19,7 @@ from decimal import Decimal
 from html import escape
 from typing import Iterable
 
+from ..model.gates import GateContext
 from ..model.records import Record
 from ..output import format_amount, plural
 from .board import CARD_LIMIT, OVERDUE_STYLE, STALE_STYLE, BoardColumn, build_board, footer, more_line, visible
@@ -122,7 +123,7 @@ def header(meta: PageMeta, today: date, period: Period, owner: str | None, skipp
              ("Revision", meta.revision or "not in a git repository"),
              ("Period", period_text(period.as_json(), "events")
               + ("" if period.unbounded else " (board, forecast and payments: now)")),
-             ("Days counted to", today.isoformat()),
+             ("As of", today.isoformat()),
              ("Made", meta.made.isoformat(sep=" ", timespec="minutes"))]
     if owner is not None:
         facts.insert(3, ("Owner", owner))
@@ -418,10 +419,11 @@ def cards_section(deals: list[Record], context: ViewContext) -> str:
     out = ['<section id="cards" aria-labelledby="cards-h">',
            '<h2 id="cards-h">Deal cards</h2><p class="lead">Each deal on the board, as <code>funnel show</code> '
            'prints it: the fields in use at its stage.</p>', '<div class="deals">']
+    gates = GateContext.of(context.workspace)  # one for every card: it indexes every deal's counterparty
     for deal in deals:
         entries = "".join(
             f'<div><dt>{e(label)}</dt><dd>{"<br>".join(e(line) for line in lines)}</dd></div>'
-            for label, lines in card_entries(deal, context.workspace, context.today))
+            for label, lines in card_entries(deal, context.workspace, context.today, gates=gates))
         notes = body_lines(context.record_body(deal))
         body = f'<pre class="notes">{e(chr(10).join(notes))}</pre>' if notes else ""
         out.append(f'<article class="deal" id="{e(deal_anchor(deal.id))}">'
