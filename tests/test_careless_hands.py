@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from conftest import CONTACT, deal, full_deal
-from funnel.model.matching import did_you_mean, is_blank, normal_form
 
 REPEAT_FIELDS = "title: x\ncontact: {contact}\nowner: a\ncreated: 2026-03-14\nneeds: x\ncategories: [small]\n" \
                 "finance_check: approved\nlegal_check: passed\n"
@@ -23,6 +22,8 @@ def _repeat_deal(deal_id: str, contact: str, started: str) -> str:
 
 
 def test_normal_form():
+    from funnel.model.matching import did_you_mean, is_blank, normal_form
+
     assert normal_form("Cafe\u0301") == normal_form("Café") == "café"
     assert normal_form("  ＡＣＭＥ\u00a0 Ltd\u200b ") == "acme ltd"
     assert is_blank("\u200b \u2060\ufeff") and not is_blank("x\u200b")

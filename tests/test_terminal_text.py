@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from conftest import CONTACT, full_deal
-from funnel.output import terminal_safe, truncate, wrap
 
 HOSTILE = "Bad\x1b[2J\x1b]0;pwned\x07 \x9b31m \u202eevil\u202c\rend"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\u202c", "\r")
@@ -22,6 +21,8 @@ def _raw_free(text: str) -> bool:
 
 
 def test_terminal_safe_escapes_every_kind_of_control():
+    from funnel.output import terminal_safe
+
     assert terminal_safe(HOSTILE) == "Bad\\x1b[2J\\x1b]0;pwned\\x07 \\x9b31m \\u202eevil\\u202c\\x0dend"
     assert terminal_safe("\u2066x\u2069\x7f\x00") == "\\u2066x\\u2069\\x7f\\x00"
     assert terminal_safe("Иванов\tПётр\nстрока") == "Иванов\tПётр\nстрока"  # text, tabs and line breaks stay
@@ -30,6 +31,8 @@ def test_terminal_safe_escapes_every_kind_of_control():
 
 
 def test_a_cut_never_falls_inside_an_escape():
+    from funnel.output import truncate, wrap
+
     for width in range(1, 40):
         assert _raw_free(truncate(HOSTILE, width))
         assert all(_raw_free(line) for line in wrap(HOSTILE, width))
@@ -126,6 +129,21 @@ def test_a_closed_pipe_ends_quietly(workspace):
         stderr = process.stderr.read()
         assert process.wait() in (0, 1)  # 0 when the kernel took all of it before the reader closed
         assert stderr == b""
+
+
+def test_a_pipe_closed_before_anything_was_written_ends_quietly(workspace):
+    """`funnel list deals | head -0`: the reader is gone before the first byte, so even the last flush at exit
+    meets a closed pipe (which printed "Exception ignored … BrokenPipeError")."""
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "proposal")})
+    for args in (["list", "deals"], ["show", "d-aaaa0001"], ["board"], ["check"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # no reader at all
+        process = subprocess.Popen([sys.executable, "-m", "funnel", *args, "--root", str(root)],
+                                   stdout=write_end, stderr=subprocess.PIPE)
+        os.close(write_end)
+        stderr = process.stderr.read()
+        assert process.wait() in (0, 1), (args, stderr)
+        assert b"Exception" not in stderr and b"Traceback" not in stderr and b"Error" not in stderr, (args, stderr)
 
 
 def test_file_names_that_are_not_utf8_stay_valid_json(workspace, run):
