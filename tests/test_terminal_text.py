@@ -160,3 +160,30 @@ def test_file_names_that_are_not_utf8_stay_valid_json(workspace, run):
     assert "deals/d-bad\\xff\x1b.md" in paths and "deals/sub/n\\xfe.md" in paths
     text = _funnel(["check"], root, capture_output=True)
     assert b"deals/d-bad\\xff\\x1b.md" in text.stdout and b"\x1b" not in text.stdout
+
+
+def test_the_board_keeps_its_own_colours_and_escapes_the_values(hostile):
+    """On a terminal the board paints its headings and marks; a value's escape sequence is still escaped."""
+    import pty
+
+    main_fd, child_fd = pty.openpty()
+    env = dict(os.environ, COLUMNS="200")
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen([sys.executable, "-m", "funnel", "board", "--root", str(hostile)],
+                               stdout=child_fd, stderr=subprocess.PIPE, env=env)
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait()
+    os.close(main_fd)
+    shown = b"".join(chunks).decode("utf-8")
+    assert "\x1b[1m" in shown  # funnel's own bold heading
+    assert "\x1b[2J" not in shown and "\x1b]0;" not in shown and "\x07" not in shown
+    assert "\\x1b[2J" in shown

@@ -174,4 +174,6 @@ def board(show_all, owner, conditions, limit, at, root, output_format):
     if output_format == "json":
         output.write_json(board_json(columns))
     else:
-        output.write_lines(render_board(columns, output.terminal_width(), output.colour_enabled(), limit))
+        colour = output.colour_enabled()
+        # the board's layout made every value terminal_safe; what is left raw is its own colour codes
+        output.write_lines(render_board(columns, output.terminal_width(), colour, limit), styled=colour)
