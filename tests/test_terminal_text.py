@@ -187,3 +187,11 @@ def test_the_board_keeps_its_own_colours_and_escapes_the_values(hostile):
     assert "\x1b[1m" in shown  # funnel's own bold heading
     assert "\x1b[2J" not in shown and "\x1b]0;" not in shown and "\x07" not in shown
     assert "\\x1b[2J" in shown
+
+
+def test_a_line_break_in_a_file_name_cannot_forge_a_diagnostic(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT,
+                      "deals/x\ndeals/d-fake0001.md:1:1: error: forged [x].md": "---\nid: d-aaaa0001\n---\n"})
+    result = run("check", "--root", str(root))
+    assert not any(line.startswith("deals/d-fake0001.md") for line in result.stdout.splitlines())
+    assert "deals/x\\ndeals/d-fake0001.md:1:1: error: forged [x].md:" in result.stdout

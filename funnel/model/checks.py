@@ -28,7 +28,10 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
+        """One line, whatever the path or a quoted value holds: a line break in a file name must not make a
+        second, forged diagnostic line (other control characters are escaped by the output)."""
+        line = f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
+        return line.replace("\r", "\\r").replace("\n", "\\n")
 
     def as_json(self) -> dict:
         return {"path": self.path, "line": self.line, "column": self.column, "severity": self.severity,
