@@ -120,7 +120,8 @@ def normalize_text(value) -> str:
 class GateContext:
     """What a gate may need beyond the record itself: the contacts it refers to, the other deals."""
 
-    def __init__(self, contacts: Iterable, deals: Iterable, writing: str | None = None, _keys: dict | None = None):
+    def __init__(self, contacts: Iterable, deals: Iterable, writing: str | None = None, _keys: dict | None = None,
+                 _parent: "GateContext | None" = None):
         self.writing = writing  # the deal a write is judging: ties with it count as prior (SPEC)
         self.contacts = {}
         for contact in contacts:
@@ -133,6 +134,8 @@ class GateContext:
         # (id(deal), same) -> (deal, keys): the deal is held, so its id is never reused while the entry lives.
         self._keys: dict[tuple, tuple] = {} if _keys is None else _keys
         self._members: dict[tuple, dict] = {}  # same -> {group key: [deals]}
+        # `replacing` one deal: the parent's indexes, read without the old deal and with the new one
+        self._parent = _parent
 
     @classmethod
     def of(cls, workspace) -> "GateContext":
@@ -144,7 +147,7 @@ class GateContext:
             contacts = [r for r in self.contacts.values() if r.id != record.id] + [record]
             return GateContext(contacts, self.deals)
         return GateContext(self.contacts.values(), [d for d in self.deals if d.id != record.id] + [record],
-                           writing=record.id, _keys=self._keys)
+                           writing=record.id, _keys=self._keys, _parent=self)
 
     def contact_of(self, deal):
         contact_id = deal.fields.get("contact")
@@ -160,14 +163,39 @@ class GateContext:
         self._keys[(id(deal), same)] = (deal, keys)
         return keys
 
-    def _members_of(self, same: tuple[str, ...]) -> dict[tuple, list]:
+    def _members_of(self, same: tuple[str, ...]):
+        """{group key: the deals in that group} (a mapping with `get`)."""
         members = self._members.get(same)
         if members is None:
-            members = self._members[same] = {}
-            for deal in self.deals:
-                for key in self._group_keys(deal, same):
-                    members.setdefault(key, []).append(deal)
+            if self._parent is not None:
+                added = {key: self.deals[-1] for key in self._group_keys(self.deals[-1], same)}
+                members = _Replaced(self._parent._members_of(same), self.writing, added, sort=False)
+            else:
+                members = {}
+                for deal in self.deals:
+                    for key in self._group_keys(deal, same):
+                        members.setdefault(key, []).append(deal)
+            self._members[same] = members
         return members
+
+    def _earliest_of(self, same: tuple[str, ...]):
+        """{group key: [(started, id)] of its deals, earliest first} (a mapping with `get`)."""
+        index = self._earliest.get(same)
+        if index is None:
+            if self._parent is not None:
+                new = self.deals[-1]
+                added = {key: (self.started(new), new.id) for key in self._group_keys(new, same)}
+                index = _Replaced(self._parent._earliest_of(same), self.writing, added, sort=True)
+            else:
+                index = {}
+                for other in self.deals:
+                    entry = (self.started(other), other.id)
+                    for group in self._group_keys(other, same):
+                        index.setdefault(group, []).append(entry)
+                for entries in index.values():
+                    entries.sort()
+            self._earliest[same] = index
+        return index
 
     @staticmethod
     def counterparty_keys(contact_id: str | None, contact, same: tuple[str, ...]) -> list[tuple]:
@@ -213,16 +241,7 @@ class GateContext:
         in `check` strictly before — a tie is not a prior deal, so adding a deal never turns an existing one
         into a repeat client; for the deal a write judges (`writing`), at or before — the newcomer is the
         repeat client. Among deals that started together, the smallest id is named."""
-        index = self._earliest.get(same)
-        if index is None:
-            index = {}
-            for other in self.deals:
-                entry = (self.started(other), other.id)
-                for group in self._group_keys(other, same):
-                    index.setdefault(group, []).append(entry)
-            for entries in index.values():
-                entries.sort()
-            self._earliest[same] = index
+        index = self._earliest_of(same)
         own = self.started(deal)
         inclusive = deal.id is not None and deal.id == self.writing
         best = None
@@ -233,6 +252,27 @@ class GateContext:
                 continue
             best = first if best is None or first < best else best
         return best[1] if best else None
+
+
+class _Replaced:
+    """A group index of a context where one deal (`removed`, by id) was replaced: the parent's entries without
+    it, plus the new deal's (`added`, by group key). Groups are small (one counterparty's deals), so each read
+    filters the parent's list instead of copying an index of every deal."""
+
+    def __init__(self, base, removed: str, added: dict, sort: bool):
+        self.base, self.removed, self.added, self.sort = base, removed, added, sort
+
+    def get(self, key, default=()):
+        entries = [item for item in self.base.get(key, ()) if _id_of(item) != self.removed]
+        if key in self.added:
+            entries.append(self.added[key])
+            if self.sort:
+                entries.sort()
+        return entries or default
+
+
+def _id_of(item) -> str | None:
+    return item[1] if isinstance(item, tuple) else item.id
 
 
 def prior_deal_groupings(schema: Schema) -> list[tuple[str, ...]]:

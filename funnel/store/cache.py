@@ -426,12 +426,17 @@ class _Snapshot:
 
 class ColumnStore:
     """The decoded-on-demand columns of one kind's snapshot. Reads every column's JSON text at once (one
-    query), decodes and types a column on first touch."""
+    query) and decodes a column on first touch; its values are typed one by one while few rows are read (a
+    write judges a handful of records) and as a whole column once many are (a view reads them all)."""
+
+    WHOLE_AFTER = 64  # reads of a column before it is typed as a whole
 
     def __init__(self, cache: Cache, kind: str, fields: dict[str, FieldSpec]):
         self._texts = dict(cache.db.execute("SELECT name, data FROM columns WHERE kind = ?", (kind,)))
         self._fields = fields
-        self._columns: dict[str, list] = {}
+        self._columns: dict[str, list] = {}  # typed as a whole
+        self._plains: dict[str, list] = {}  # decoded, typed value by value
+        self._reads: dict[str, int] = {}
         self.names = tuple(name for name in fields if name in self._texts)
         self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]"))
         ids = self.column("id") or []
@@ -441,14 +446,31 @@ class ColumnStore:
         return self._unknown[row] or _NO_POSITIONS
 
     def column(self, name: str) -> list | None:
+        """The whole column, typed."""
         column = self._columns.get(name)
         if column is None:
+            plains = self._plains.pop(name, None)
+            if plains is None:
+                text = self._texts.get(name)
+                if text is None or name not in self._fields:
+                    return None
+                plains = json.loads(text)
+            column = from_plain_column(self._fields[name], plains)
+            self._columns[name] = column
+        return column
+
+    def value(self, name: str, row: int):
+        """One value of a column not typed as a whole (yet)."""
+        plains = self._plains.get(name)
+        if plains is None:
             text = self._texts.get(name)
             if text is None or name not in self._fields:
                 return None
-            column = from_plain_column(self._fields[name], json.loads(text))
-            self._columns[name] = column
-        return column
+            plains = self._plains[name] = json.loads(text)
+        reads = self._reads[name] = self._reads.get(name, 0) + 1
+        if reads > self.WHOLE_AFTER:
+            return self.column(name)[row]
+        return from_plain(self._fields[name], plains[row])
 
 
 class CachedFields(Mapping):
@@ -461,13 +483,9 @@ class CachedFields(Mapping):
         self._row = row
 
     def get(self, name, default=None):
-        # the hot path of every view: a decoded column is one dict lookup away
+        # the hot path of every view: a column typed as a whole is one dict lookup away
         column = self._store._columns.get(name)
-        if column is None:
-            column = self._store.column(name)
-            if column is None:
-                return default
-        value = column[self._row]
+        value = column[self._row] if column is not None else self._store.value(name, self._row)
         return default if value is None else value
 
     def __getitem__(self, name):
