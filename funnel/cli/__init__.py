@@ -12,6 +12,7 @@ import os
 import sys
 
 from . import check, completion, git, reports, views, writing  # noqa: F401  (each registers its commands on `main`)
+from . import gitops  # noqa: F401  (git as the team's engine: hooks, merge-driver)
 from .base import main
 
 # after every command is registered: ids, stages, fields and values complete by the parameter's name

@@ -595,3 +595,107 @@ def render_record(fields: list[tuple[str, object]], body: str = "") -> str:
     if [(e.key, _node_tree(e.value)) for e in doc.entries] != targets:
         raise EditError("render_record: the rendered front matter does not read back as the given fields")
     return text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Whole blocks: what a three-way merge needs (the lines of each key and of each list item, and a checked swap)
+# ---------------------------------------------------------------------------------------------------------
+
+class Layout:
+    """A record file as lines: the line range of every top-level key and of every item of a block list.
+
+    Line indices count from the file's first line (the opening `---`), BOM excluded; `lines` keep their
+    endings. A merge copies whole blocks between the two sides' files and swaps them in with `replace_blocks`,
+    so every line neither side changed keeps its bytes."""
+
+    def __init__(self, text: str):
+        self._doc = _Doc(text)
+        doc = self._doc
+        self.bom, self.nl, self.lines, self.end, self.base = doc.bom, doc.nl, doc.lines, doc.end, doc.base
+        self.keys = [entry.key for entry in doc.entries]
+
+    def block(self, key: str) -> list[str] | None:
+        """The lines of `key` (its key line through the last line of its value), or None when absent."""
+        entry = self._doc.find(key)
+        return None if entry is None else self.lines[entry.first:entry.last + 1]
+
+    def tree(self, key: str) -> Any:
+        """The untyped value of `key` as the block's lines hold it (every scalar its string)."""
+        entry = self._doc.find(key)
+        return _ABSENT if entry is None else _node_tree(entry.value)
+
+    def list_items(self, key: str) -> tuple[list[str], list[list[str]], int] | None:
+        """For a block list under `key`: (the key line and anything before the first item, each item's lines —
+        a comment or blank line just above an item goes with it —, the dashes' column); None otherwise."""
+        entry = self._doc.find(key)
+        if entry is None or not isinstance(entry.value, yaml.SequenceNode) or entry.value.flow_style:
+            return None
+        items = entry.value.value
+        if not items:
+            return None
+        fm = [_content(line) for line in self.lines[1:self.end]]
+        starts = [item.start_mark.line + 1 for item in items]
+        ends = [_last_line(item, fm) + 1 for item in items]
+        head_end = starts[0]
+        while head_end - 1 > entry.first and _is_quiet_line(self._doc.content(head_end - 1)):
+            head_end -= 1  # comments just above the first item belong to it
+        head = self.lines[entry.first:head_end]
+        blocks = []
+        begin = head_end
+        for index, end in enumerate(ends):
+            if starts[index] < begin or end < starts[index]:
+                return None  # two items on one line: not a list we can cut into items
+            blocks.append(self.lines[begin:end + 1])
+            begin = end + 1
+        if begin != entry.last + 1:
+            return None
+        return head, blocks, entry.value.start_mark.column
+
+    def insert_at(self, key: str, order: Sequence[str]) -> int:
+        return self._doc.insert_at(key, order)
+
+    def span(self, key: str) -> tuple[int, int] | None:
+        """(first, last) line index of `key`'s block."""
+        entry = self._doc.find(key)
+        return None if entry is None else (entry.first, entry.last)
+
+
+def replace_blocks(text: str, blocks: dict[str, list[str] | None], order: Sequence[str],
+                   expected: dict[str, Any]) -> str:
+    """Swap whole key blocks: `blocks[key]` are the new lines of `key` (with endings; None removes it; a key the
+    file lacks is inserted in `order`). `expected[key]` is the untyped value each new block must read back as;
+    every other key and the body must read back unchanged, else EditError and nothing is returned."""
+    doc = _Doc(text)
+    replaced: list[tuple[int, int, list[str]]] = []
+    inserted: list[tuple[int, int, list[str]]] = []
+    for rank, (key, lines) in enumerate(blocks.items()):
+        entry = doc.find(key)
+        if entry is not None:
+            replaced.append((entry.first, entry.last + 1, lines or []))
+        elif lines:
+            inserted.append((doc.insert_at(key, order), rank, lines))
+    out = list(doc.lines)
+    # right to left, so earlier indices stay valid; at one place a replacement goes first, then insertions from
+    # the last given to the first (each lands before the previous), so they read in the order given
+    edits = [(first, stop, lines, len(blocks)) for first, stop, lines in replaced]
+    edits += [(at, at, lines, rank) for at, rank, lines in inserted]
+    for first, stop, lines, _ in sorted(edits, key=lambda e: (e[0], e[3]), reverse=True):
+        out[first:stop] = lines
+    new_text = _join(doc, out)
+    try:
+        new = _Doc(new_text)
+    except EditError as exc:
+        raise EditError(f"merging the fields would break the front matter ({exc})") from None
+    before = [(e.key, _node_tree(e.value)) for e in doc.entries if e.key not in blocks]
+    after = [(e.key, _node_tree(e.value)) for e in new.entries if e.key not in blocks]
+    if before != after or new.lines[new.end:] != doc.lines[doc.end:] or new.bom != doc.bom:
+        raise EditError("merging the fields would change other fields")
+    for key in blocks:
+        entry = new.find(key)
+        got = _ABSENT if entry is None else _node_tree(entry.value)
+        if got != expected.get(key, _ABSENT):
+            raise EditError(f"merging {key!r} would not give the merged value")
+    return new_text
+
+
+ABSENT = _ABSENT

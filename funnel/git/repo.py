@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -205,6 +206,24 @@ def _parse_batch(data: bytes) -> Iterator[tuple[str, bytes]]:
         size = int(size)
         yield oid, data[position:position + size]
         position += size + 1  # the content, then a newline
+
+
+def merge_file(ours: bytes, base: bytes, theirs: bytes, labels: tuple[str, str, str] = ("ours", "base", "theirs"),
+               marker_size: int = 7) -> tuple[bytes, bool]:
+    """`git merge-file` of three texts: (the merged bytes, whether any part conflicted). Needs no repository:
+    the three versions go through a private temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="funnel-merge-") as directory:
+        names = []
+        for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(directory, name)
+            path.write_bytes(data)
+            names.append(str(path))
+        done = run_git(Path(directory), ["merge-file", "-p", f"--marker-size={marker_size}",
+                                         "-L", labels[0], "-L", labels[1], "-L", labels[2], *names], check=False)
+    if done.returncode >= 128:  # git's own failure, not a count of conflicts
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git merge-file: {message[-1] if message else f'exit {done.returncode}'}")
+    return done.stdout, done.returncode > 0
 
 
 def find_repository(directory: Path) -> Repository | None:
