@@ -75,6 +75,52 @@ class Repository:
         done = self.git("cat-file", "--batch", input="".join(f"{oid}\n" for oid in ids).encode())
         return dict(_parse_batch(done.stdout))
 
+    def head(self) -> str | None:
+        """The commit HEAD names, or None in a repository with no commits yet."""
+        done = self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+        return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+    def index_files(self, paths: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+        """The index under `paths` (relative to the top), read with `ls-files --stage`, never a checkout:
+        ({path: blob id} of regular files at stage 0, paths still unmerged)."""
+        done = self.git("ls-files", "--stage", "-z", "--full-name", "--", *paths)
+        files: dict[str, str] = {}
+        unmerged: set[str] = set()
+        for entry in done.stdout.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition(b"\t")
+            mode, oid, stage = meta.decode().split()
+            name = path.decode("utf-8", "surrogateescape")
+            if stage != "0":
+                unmerged.add(name)
+            elif mode in REGULAR_FILE_MODES:
+                files[name] = oid
+        return files, unmerged
+
+    def staged_changes(self, paths: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        """{path: (blob at HEAD, blob in the index)} for every file under `paths` the index changes (None: not
+        there, or not a regular file); with no commits yet, everything in the index is new."""
+        head = self.head()
+        if head is None:
+            files, _ = self.index_files(paths)
+            return {path: (None, oid) for path, oid in files.items()}
+        done = self.git("diff-index", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", head, "--", *paths)
+        changes: dict[str, tuple[str | None, str | None]] = {}
+        tokens = done.stdout.split(b"\0")
+        for meta, path in zip(tokens[0::2], tokens[1::2]):
+            old_mode, new_mode, old_id, new_id, _ = meta.decode().lstrip(":").split()
+            changes[path.decode("utf-8", "surrogateescape")] = (
+                old_id if old_mode in REGULAR_FILE_MODES else None,
+                new_id if new_mode in REGULAR_FILE_MODES and set(new_id) != {"0"} else None)
+        return changes
+
+    def unstaged_paths(self, paths: Iterable[str]) -> set[str]:
+        """Files under `paths` whose working copy may differ from the index (`diff-files`: by stat, so a file
+        only touched is listed too) or is missing."""
+        done = self.git("diff-files", "--name-only", "-z", "--", *paths)
+        return {name.decode("utf-8", "surrogateescape") for name in done.stdout.split(b"\0") if name}
+
     def tree_files(self, commit: str, paths: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
         """(path relative to the repository top, blob id) of every regular file under `paths` at `commit`;
         links and submodules are skipped, never followed."""

@@ -1,0 +1,172 @@
+"""`check --staged`: judge exactly what the next commit would hold — the index, not the working files.
+
+The index is read with plumbing (`ls-files --stage`, `diff-index --cached`, `cat-file --batch`), never by checking
+anything out. The staged snapshot is judged as a whole tree, so cross-record rules (repeat client, references,
+duplicate ids) see the staged state, but only what the commit touches is reported:
+
+- every problem in a record file the commit adds or changes;
+- a *new* problem the commit causes in a record it does not touch (a deleted contact a deal still names, a
+  duplicated id, a repeat-client gate): those records are judged before and after, and only what is new counts;
+- with schema.yaml staged, every record (the rules themselves changed).
+
+Fast: a record file whose working copy is what the index holds (`diff-files` says so by stat, as git does) is
+taken from the record cache; only the files the commit changes, their neighbours and partly staged files are read
+from git objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..model.checks import Diagnostic, check_workspace, from_problem
+from ..model.gates import GateContext, prior_deal_groupings
+from ..model.records import Record, Workspace, build_record
+from ..model.schema import KIND_OF_DIR, Schema, SchemaError, parse_schema
+from ..store.paths import SCHEMA_FILE, kind_of_path
+from ..store.workspace import load_workspace
+from ..views.checking import CheckOutcome
+from .repo import GitError, Repository, find_repository
+
+WORKSPACE_ENTRIES = (SCHEMA_FILE, *KIND_OF_DIR)
+
+
+def _outcome(diagnostics: list[Diagnostic] | None = None, checked: int = 0) -> CheckOutcome:
+    """The outcome `check` prints; `checked`: the record files judged (the changed ones and their neighbours)."""
+    return CheckOutcome(diagnostics or [], checked)
+
+
+class _Index:
+    """The workspace's part of the index, relative to the workspace root."""
+
+    def __init__(self, repository: Repository):
+        self.repository = repository
+        prefix = repository.prefix
+        specs = [prefix + name for name in WORKSPACE_ENTRIES]
+        self.changes = self._relative(repository.staged_changes(specs))
+        files, _ = repository.index_files(specs) if self.changes else ({}, set())
+        self.files = self._relative(files)
+        self.specs = specs
+
+    def _relative(self, by_path: dict) -> dict:
+        prefix = self.repository.prefix
+        return {path[len(prefix):]: value for path, value in by_path.items()
+                if path.startswith(prefix) and (path[len(prefix):] == SCHEMA_FILE or kind_of_path(path[len(prefix):]))}
+
+    def unstaged(self) -> set[str]:
+        prefix = self.repository.prefix
+        return {path[len(prefix):] for path in self.repository.unstaged_paths(self.specs) if path.startswith(prefix)}
+
+    def blobs(self, object_ids) -> dict[str, bytes]:
+        return self.repository.read_blobs(object_ids)
+
+
+def check_staged(root: Path) -> CheckOutcome:
+    """The problems the staged snapshot of the workspace at `root` has in (or causes through) what it changes.
+    Attached files are hashed as `check` does (cached by their stat)."""
+    from ..store.cache import HashCache
+
+    hashes = HashCache(root)
+    outcome = _check_staged(root, hashes.sha256)
+    hashes.save()
+    return outcome
+
+
+def _check_staged(root: Path, digest: Callable[[Path], str] | None) -> CheckOutcome:
+    repository = find_repository(root)
+    if repository is None:
+        raise GitError(f"{root}: not inside a git repository, so nothing is staged (or git is not installed)")
+    index = _Index(repository)
+    if not index.changes:
+        return _outcome()
+    schema_oid = index.files.get(SCHEMA_FILE)
+    if schema_oid is None:
+        return _outcome([Diagnostic(SCHEMA_FILE, 1, 1, "error", "schema-missing",
+                                       "schema.yaml is not in the index: the commit would hold no pipeline")], 0)
+    schema_bytes = index.blobs([schema_oid]).get(schema_oid, b"")
+    try:
+        schema = parse_schema(schema_bytes, SCHEMA_FILE)
+    except SchemaError as exc:
+        return _outcome([from_problem(SCHEMA_FILE, problem) for problem in exc.problems], 0)
+    changed = {path for path in index.changes if path != SCHEMA_FILE}
+    unstaged = index.unstaged()
+    if SCHEMA_FILE in index.changes or SCHEMA_FILE in unstaged:
+        # new rules judge every record (and the working files' cache is typed by another schema): all from git
+        staged = _from_blobs(index, schema, index.files)
+        workspace = Workspace(root, schema, sorted(staged.values(), key=_path))
+        diagnostics = check_workspace(workspace, None, digest) if SCHEMA_FILE in index.changes else \
+            check_workspace(workspace, changed, digest)
+        return _outcome(diagnostics, len(workspace.records) if SCHEMA_FILE in index.changes else len(changed))
+    return _check_changes(root, schema, index, changed, unstaged, digest)
+
+
+def _path(record: Record) -> str:
+    return record.path
+
+
+def _from_blobs(index: _Index, schema: Schema, paths_to_ids: dict[str, str]) -> dict[str, Record]:
+    wanted = {path: oid for path, oid in paths_to_ids.items() if kind_of_path(path)}
+    contents = index.blobs(wanted.values())
+    return {path: build_record(schema, kind_of_path(path), path, contents[oid])
+            for path, oid in wanted.items() if oid in contents}
+
+
+def _check_changes(root: Path, schema: Schema, index: _Index, changed: set[str], unstaged: set[str],
+                   digest) -> CheckOutcome:
+    # the unchanged records as the working tree holds them (cached), where that is what the index holds
+    cached = {record.path: record for record in load_workspace(root, schema, cached=True).records}
+    staged: dict[str, Record] = {}
+    from_git: dict[str, str] = {}
+    for path, oid in index.files.items():
+        if path == SCHEMA_FILE:
+            continue
+        record = cached.get(path)
+        if record is not None and path not in unstaged and path not in changed:
+            staged[path] = record
+        else:
+            from_git[path] = oid
+    old_ids = {path: old for path, (old, _) in index.changes.items() if path in changed and old}
+    contents = index.blobs(list(from_git.values()) + list(old_ids.values()))
+    for path, oid in from_git.items():
+        if oid in contents:
+            staged[path] = build_record(schema, kind_of_path(path), path, contents[oid])
+    before = {path: build_record(schema, kind_of_path(path), path, contents[oid])
+              for path, oid in old_ids.items() if oid in contents}
+
+    records = sorted(staged.values(), key=_path)
+    base_records = [record for record in records if record.path not in changed] + list(before.values())
+    related = _related(schema, records, base_records, changed, [staged[p] for p in changed if p in staged],
+                       list(before.values()))
+    if related:
+        # the neighbours are judged twice (after and before the commit): read them with exact positions
+        fresh = _from_blobs(index, schema, {path: index.files[path] for path in related})
+        records = [fresh.get(record.path, record) for record in records]
+        base_records = [fresh.get(record.path, record) for record in base_records]
+    after = check_workspace(Workspace(root, schema, records), changed | related, digest)
+    if not related:
+        return _outcome(after, len(changed))
+    known = set(check_workspace(Workspace(root, schema, base_records), related, digest))
+    return _outcome([d for d in after if d.path in changed or d not in known], len(changed | related))
+
+
+def _related(schema: Schema, records: list[Record], base_records: list[Record], changed: set[str],
+             new_versions: list[Record], old_versions: list[Record]) -> set[str]:
+    """Unchanged records whose judgement a change may alter: the same id, a reference to a changed record's id,
+    a deal of the same counterparty (the repeat-client rule)."""
+    groupings = prior_deal_groupings(schema)
+    related: set[str] = set()
+    for versions, pool in ((new_versions, records), (old_versions, base_records)):
+        if not versions:
+            continue
+        context = GateContext([r for r in pool if r.kind == "contact"], [r for r in pool if r.kind == "deal"])
+        for record in versions:
+            related.update(deal.path for deal in context.counterparty_deals(record, groupings))
+    ids = {record.id for record in new_versions + old_versions if record.id is not None}
+    references = {kind: [name for name, spec in schema.kind(kind).fields.items() if spec.type == "contact"]
+                  for kind in ("contact", "deal")}
+    for record in records:
+        if record.path in changed:
+            continue
+        if record.id in ids or any(record.fields.get(name) in ids for name in references[record.kind]):
+            related.add(record.path)
+    return related - changed
