@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from .. import output
-from .base import main
+from ..errors import FunnelError
+from .base import Context, main, root_option
 from ..git.merge import merge_driver as merge_record_files
 
 
@@ -36,3 +38,44 @@ def merge_driver(ancestor, ours, theirs, path):
     for name in result.conflicts:
         output.note(f"funnel merge-driver: {path}: conflict in {name}")
     raise SystemExit(1 if result.conflicted else 0)
+
+
+@main.group()
+def hooks():
+    """Git hooks and drivers for this clone: `funnel hooks install`.
+
+    \b
+    Example:
+      funnel hooks install            # this clone: hooks, drivers, .git/info/attributes
+      funnel hooks install --shared   # attributes in the committed .gitattributes instead
+    """
+
+
+@hooks.command("install")
+@click.option("--shared", is_flag=True,
+              help="Map the record files to the drivers in the workspace's committed .gitattributes, so the whole "
+                   "team shares it (each clone still runs `funnel hooks install` to define the drivers).")
+@click.option("--uninstall", is_flag=True, help="Take back everything install wrote (a hook that was there "
+                                                  "before is put back).")
+@root_option
+def hooks_install(shared, uninstall, root):
+    """Install the pre-commit and pre-merge-commit hooks (`funnel check --staged`), the merge driver for
+    record files and the textconv driver for `git diff`, for this clone. Idempotent; a hook already there
+    is kept and runs first; `core.hooksPath` is honoured.
+
+    \b
+    Examples:
+      funnel hooks install
+      funnel hooks install --uninstall
+    """
+    from ..git import hooks as setup
+
+    root_dir = Context(root).root()
+    try:
+        if uninstall:
+            report = setup.uninstall(root_dir)
+        else:
+            report = setup.install(root_dir, [sys.executable, "-m", "funnel"], "textconv" in main.commands, shared)
+    except (FunnelError, OSError) as exc:
+        raise click.ClickException(str(exc))
+    output.write_lines(report.changed or ["nothing to change: already " + ("removed" if uninstall else "installed")])

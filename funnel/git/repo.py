@@ -80,10 +80,11 @@ class Repository:
         done = self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
-    def index_files(self, paths: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+    def index_files(self, paths: Iterable[str], index_file: str | None = None) -> tuple[dict[str, str], set[str]]:
         """The index under `paths` (relative to the top), read with `ls-files --stage`, never a checkout:
-        ({path: blob id} of regular files at stage 0, paths still unmerged)."""
-        done = self.git("ls-files", "--stage", "-z", "--full-name", "--", *paths)
+        ({path: blob id} of regular files at stage 0, paths still unmerged). `index_file`: another index of this
+        repository (the one git hands a hook during `git commit -a` or `git commit PATH`)."""
+        done = self.git("ls-files", "--stage", "-z", "--full-name", "--", *paths, env=_index_env(index_file))
         files: dict[str, str] = {}
         unmerged: set[str] = set()
         for entry in done.stdout.split(b"\0"):
@@ -98,14 +99,15 @@ class Repository:
                 files[name] = oid
         return files, unmerged
 
-    def staged_changes(self, paths: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    def staged_changes(self, paths: Iterable[str], index_file: str | None = None) -> dict[str, tuple[str | None, str | None]]:
         """{path: (blob at HEAD, blob in the index)} for every file under `paths` the index changes (None: not
         there, or not a regular file); with no commits yet, everything in the index is new."""
         head = self.head()
         if head is None:
-            files, _ = self.index_files(paths)
+            files, _ = self.index_files(paths, index_file)
             return {path: (None, oid) for path, oid in files.items()}
-        done = self.git("diff-index", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", head, "--", *paths)
+        done = self.git("diff-index", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", head, "--", *paths,
+                        env=_index_env(index_file))
         changes: dict[str, tuple[str | None, str | None]] = {}
         tokens = done.stdout.split(b"\0")
         for meta, path in zip(tokens[0::2], tokens[1::2]):
@@ -115,10 +117,10 @@ class Repository:
                 new_id if new_mode in REGULAR_FILE_MODES and set(new_id) != {"0"} else None)
         return changes
 
-    def unstaged_paths(self, paths: Iterable[str]) -> set[str]:
+    def unstaged_paths(self, paths: Iterable[str], index_file: str | None = None) -> set[str]:
         """Files under `paths` whose working copy may differ from the index (`diff-files`: by stat, so a file
         only touched is listed too) or is missing."""
-        done = self.git("diff-files", "--name-only", "-z", "--", *paths)
+        done = self.git("diff-files", "--name-only", "-z", "--", *paths, env=_index_env(index_file))
         return {name.decode("utf-8", "surrogateescape") for name in done.stdout.split(b"\0") if name}
 
     def tree_files(self, commit: str, paths: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
@@ -238,6 +240,10 @@ def _parse_raw(tokens: list[bytes]) -> Iterator[FileChange]:
         index += consumed
         if change is not None:
             yield change
+
+
+def _index_env(index_file: str | None) -> dict[str, str] | None:
+    return {"GIT_INDEX_FILE": index_file} if index_file else None
 
 
 def _parse_batch(data: bytes) -> Iterator[tuple[str, bytes]]:

@@ -16,6 +16,7 @@ from git objects.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -41,10 +42,12 @@ class _Index:
 
     def __init__(self, repository: Repository):
         self.repository = repository
+        # in a hook of `git commit -a` or `git commit PATH`, git names the index the commit is made from
+        self.index_file = os.environ.get("GIT_INDEX_FILE") or None
         prefix = repository.prefix
         specs = [prefix + name for name in WORKSPACE_ENTRIES]
-        self.changes = self._relative(repository.staged_changes(specs))
-        files, _ = repository.index_files(specs) if self.changes else ({}, set())
+        self.changes = self._relative(repository.staged_changes(specs, self.index_file))
+        files, _ = repository.index_files(specs, self.index_file) if self.changes else ({}, set())
         self.files = self._relative(files)
         self.specs = specs
 
@@ -55,7 +58,8 @@ class _Index:
 
     def unstaged(self) -> set[str]:
         prefix = self.repository.prefix
-        return {path[len(prefix):] for path in self.repository.unstaged_paths(self.specs) if path.startswith(prefix)}
+        return {path[len(prefix):] for path in self.repository.unstaged_paths(self.specs, self.index_file)
+                if path.startswith(prefix)}
 
     def blobs(self, object_ids) -> dict[str, bytes]:
         return self.repository.read_blobs(object_ids)
