@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from .. import output
-from ..errors import FunnelError
 from .base import Context, main, root_option
 from ..git.merge import merge_driver as merge_record_files
 
@@ -25,14 +24,11 @@ def merge_driver(ancestor, ours, theirs, path):
     sides: that field's lines are left between conflict markers, which `funnel check` reports.
 
     \b
-    Configured by `funnel hooks install`; by hand:
+    Example (what `funnel hooks install` configures; by hand):
       git config merge.funnel.driver 'funnel merge-driver %O %A %B %P'
       echo 'deals/*.md merge=funnel' >> .git/info/attributes
     """
-    try:
-        result = merge_record_files(Path(ancestor), Path(ours), Path(theirs), path, Path.cwd())
-    except OSError as exc:
-        raise click.ClickException(f"{path}: cannot merge: {exc.strerror or exc}")
+    result = merge_record_files(Path(ancestor), Path(ours), Path(theirs), path, Path.cwd())
     if result.textual:
         output.note(f"funnel merge-driver: {path}: merged as plain text: {result.textual}")
     for name in result.conflicts:
@@ -71,11 +67,8 @@ def hooks_install(shared, uninstall, root):
     from ..git import hooks as setup
 
     root_dir = Context(root).root()
-    try:
-        if uninstall:
-            report = setup.uninstall(root_dir)
-        else:
-            report = setup.install(root_dir, [sys.executable, "-m", "funnel"], "textconv" in main.commands, shared)
-    except (FunnelError, OSError) as exc:
-        raise click.ClickException(str(exc))
+    if uninstall:
+        report = setup.uninstall(root_dir)
+    else:
+        report = setup.install(root_dir, [sys.executable, "-m", "funnel"], "textconv" in main.commands, shared)
     output.write_lines(report.changed or ["nothing to change: already " + ("removed" if uninstall else "installed")])

@@ -17,6 +17,33 @@ def write_options(function):
                         help="A field value, read by the field's type (repeatable).")(function)
 
 
+def commit_option(function):
+    return click.option("--commit/--no-commit", "commit", default=None,
+                        help="Commit exactly the files this command writes, with a message in words and "
+                             "Funnel-Record/Funnel-Stage trailers (default: git config funnel.commit).")(function)
+
+
+def prepare_commit(commit: bool | None, root: Path, target: str | None = None):
+    """The commit to make after the write, or None; whatever would make it wrong is refused before writing."""
+    from ..git.commit import Committer, commit_wanted
+
+    return Committer.prepare(root, target) if commit_wanted(root, commit) else None
+
+
+def finish_commit(committer, result) -> None:
+    """Commit what the write wrote (the write has released the workspace lock by now)."""
+    from ..git.commit import write_message
+
+    if committer is None:
+        return
+    if not result.changed:
+        output.note("nothing changed, nothing to commit")
+        return
+    subject, trailers, body = write_message(result)
+    commit_id = committer.commit(result.written, subject, trailers, body)
+    output.note(f"committed {commit_id[:12]}: {subject}")
+
+
 def print_result(result, output_format: str, text_line: str) -> None:
     """What a write prints: the record as `show --format json` shows it, or one line; warnings on stderr."""
     from ..model.records import record_data
@@ -58,9 +85,10 @@ def deal():
 
 @contact.command("add", cls=WritingCommand)
 @write_options
+@commit_option
 @root_option
 @format_option("text", "json")
-def contact_add(assignments, root, output_format):
+def contact_add(assignments, root, output_format, commit):
     """Add a contact; prints only its new id.
 
     \b
@@ -70,16 +98,20 @@ def contact_add(assignments, root, output_format):
     """
     from ..writing import api
 
-    result = api.add_contact(Context(root).root(), assignments)
+    root_dir = Context(root).root()
+    committer = prepare_commit(commit, root_dir)
+    result = api.add_contact(root_dir, assignments)
     print_result(result, output_format, result.id)
+    finish_commit(committer, result)
 
 
 @deal.command("add", cls=WritingCommand)
 @click.option("--contact", "contact_id", required=True, metavar="ID", help="The deal's contact (id or prefix).")
 @write_options
+@commit_option
 @root_option
 @format_option("text", "json")
-def deal_add(contact_id, assignments, root, output_format):
+def deal_add(contact_id, assignments, root, output_format, commit):
     """Add a deal in the first stage; prints only its new id.
 
     Without --set owner=…, the owner is FUNNEL_OWNER, else git's user.name (when either is set).
@@ -95,17 +127,20 @@ def deal_add(contact_id, assignments, root, output_format):
     if not any(text.partition("=")[0].strip() == "owner" for text in assignments):
         owner = default_owner(root_dir)
         assignments = assignments + ((f"owner={owner}",) if owner else ())
+    committer = prepare_commit(commit, root_dir)
     result = api.add_deal(root_dir, contact_id, assignments)
     print_result(result, output_format, result.id)
+    finish_commit(committer, result)
 
 
 @main.command("set", cls=WritingCommand)
 @click.argument("record_id", metavar="ID")
 @click.argument("assignments", nargs=-1, metavar="FIELD=VALUE…")
 @click.option("--unset", "unsets", multiple=True, metavar="FIELD", help="Remove a field (repeatable).")
+@commit_option
 @root_option
 @format_option("text", "json")
-def set_command(record_id, assignments, unsets, root, output_format):
+def set_command(record_id, assignments, unsets, root, output_format, commit):
     """Change fields of a deal or a contact, validated; stages change only with move, win and lose.
 
     Refused, writing nothing, when a value does not fit its field or the result would break a gate or rule
@@ -118,9 +153,12 @@ def set_command(record_id, assignments, unsets, root, output_format):
     """
     from ..writing import api
 
-    result = api.set_fields(Context(root).root(), record_id, assignments, unsets)
+    root_dir = Context(root).root()
+    committer = prepare_commit(commit, root_dir, record_id)
+    result = api.set_fields(root_dir, record_id, assignments, unsets)
     line = f"{result.id}: {', '.join(result.changed_fields)}" if result.changed else f"{result.id}: unchanged"
     print_result(result, output_format, line)
+    finish_commit(committer, result)
 
 
 # -- moving deals through the pipeline ---------------------------------------------------------------------------
@@ -133,9 +171,10 @@ def set_command(record_id, assignments, unsets, root, output_format):
 @click.option("--prev", "step_prev", is_flag=True, help="The previous stage on the main path.")
 @click.option("--reopen", is_flag=True, help="Allow moving a won or lost deal back into an active stage.")
 @write_options
+@commit_option
 @root_option
 @format_option("text", "json")
-def move(deal_id, stage, step_next, step_prev, reopen, assignments, root, output_format):
+def move(deal_id, stage, step_next, step_prev, reopen, assignments, root, output_format, commit):
     """Move a deal to STAGE through its gate, setting the given fields in the same step.
 
     On refusal every unmet requirement is named and nothing is written. Backward moves are allowed and
@@ -152,17 +191,21 @@ def move(deal_id, stage, step_next, step_prev, reopen, assignments, root, output
     if step_next and step_prev:  # two flags, one meaning each: neither may silently win
         raise click.UsageError("--next and --prev contradict each other; give one of them")
     step = "next" if step_next else "prev" if step_prev else None
-    result = api.move(Context(root).root(), deal_id, stage, step=step, assignments=assignments, reopen=reopen)
+    root_dir = Context(root).root()
+    committer = prepare_commit(commit, root_dir, deal_id)
+    result = api.move(root_dir, deal_id, stage, step=step, assignments=assignments, reopen=reopen)
     print_result(result, output_format, stage_line(result))
+    finish_commit(committer, result)
 
 
 @main.command(cls=WritingCommand)
 @click.argument("deal_id", metavar="DEAL")
 @click.option("--reopen", is_flag=True, help="Allow winning a deal that was lost.")
 @write_options
+@commit_option
 @root_option
 @format_option("text", "json")
-def win(deal_id, reopen, assignments, root, output_format):
+def win(deal_id, reopen, assignments, root, output_format, commit):
     """Close a deal as won, through the gate of the won stage.
 
     \b
@@ -171,8 +214,11 @@ def win(deal_id, reopen, assignments, root, output_format):
     """
     from ..writing import api
 
-    result = api.win(Context(root).root(), deal_id, assignments=assignments, reopen=reopen)
+    root_dir = Context(root).root()
+    committer = prepare_commit(commit, root_dir, deal_id)
+    result = api.win(root_dir, deal_id, assignments=assignments, reopen=reopen)
     print_result(result, output_format, stage_line(result))
+    finish_commit(committer, result)
 
 
 @main.command(cls=WritingCommand)
@@ -180,9 +226,10 @@ def win(deal_id, reopen, assignments, root, output_format):
 @click.option("--reason", required=True, help="A loss reason from schema.yaml's list.")
 @click.option("--comment", required=True, help="Why the deal was lost, in words (required, non-blank).")
 @write_options
+@commit_option
 @root_option
 @format_option("text", "json")
-def lose(deal_id, reason, comment, assignments, root, output_format):
+def lose(deal_id, reason, comment, assignments, root, output_format, commit):
     """Close an open deal as lost, with a reason from the list and a comment; records the stage it was lost at.
 
     \b
@@ -192,17 +239,21 @@ def lose(deal_id, reason, comment, assignments, root, output_format):
     """
     from ..writing import api
 
-    result = api.lose(Context(root).root(), deal_id, reason, comment, assignments=assignments)
+    root_dir = Context(root).root()
+    committer = prepare_commit(commit, root_dir, deal_id)
+    result = api.lose(root_dir, deal_id, reason, comment, assignments=assignments)
     print_result(result, output_format, stage_line(result))
+    finish_commit(committer, result)
 
 
 @main.command(cls=WritingCommand)
 @click.argument("deal_id", metavar="DEAL")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--field", default="acceptance_docs", show_default=True, help="The attachments field to record it in.")
+@commit_option
 @root_option
 @format_option("text", "json")
-def attach(deal_id, file, field, root, output_format):
+def attach(deal_id, file, field, root, output_format, commit):
     """Copy FILE under deals/<id>/ and record its path and sha256 in the deal.
 
     \b
@@ -211,8 +262,11 @@ def attach(deal_id, file, field, root, output_format):
     """
     from ..writing import api
 
-    result = api.attach(Context(root).root(), deal_id, file, field)
+    root_dir = Context(root).root()
+    committer = prepare_commit(commit, root_dir, deal_id)
+    result = api.attach(root_dir, deal_id, file, field)
     print_result(result, output_format, f"{result.id}: {field} + {result.attached}")
+    finish_commit(committer, result)
 
 
 @main.command()

@@ -20,13 +20,13 @@ path; the result goes into the `ours` file and the exit status says whether anyt
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..frontmatter.editing import ABSENT, EditError, Layout, replace_blocks, set_field
 from ..frontmatter.reader import parse_record_text
-from ..model.records import NUMBER_FORMS, typed_number
+from ..model.fieldtypes import read_timestamp
+from ..model.records import build_record
 from ..model.schema import FieldSpec, Schema, SchemaError, load_schema
 from ..store.paths import SCHEMA_FILE, kind_of_path
 from .repo import GitError, merge_file
@@ -140,6 +140,10 @@ class _FieldMerge:
         self.theirs = _read_side(theirs, "their version", crlf)
         self.base = _read_side(ancestor, "the common ancestor", crlf, may_be_empty=True)
         self.fields: dict[str, FieldSpec] = schema.kind(kind).fields if schema is not None and kind else {}
+        # each side typed by the schema: a field's type says when two values are equal (fieldtypes' `equal`)
+        self.typed = [build_record(schema, kind, "merge.md", side.text.encode("utf-8"))
+                      if self.fields and side.layout is not None else None
+                      for side in (self.base, self.ours, self.theirs)]
         self.order = self._order()
         self.blocks: dict[str, list[str] | None] = {}
         self.expected: dict[str, Any] = {}
@@ -162,10 +166,9 @@ class _FieldMerge:
         keys = list(ours) + [key for key in theirs if key not in ours]
         for key in keys:
             o, a, b = base.get(key, ABSENT), ours.get(key, ABSENT), theirs.get(key, ABSENT)
-            co, ca, cb = (self.comparable(key, value) for value in (o, a, b))
-            if ca == cb or cb == co:
+            if self.same(key, 1, a, 2, b) or self.same(key, 2, b, 0, o):
                 continue  # the same on both sides, or only ours changed it: ours stands
-            if ca == co:
+            if self.same(key, 1, a, 0, o):
                 self.take_theirs(key)
             elif self.spec_type(key) in LIST_TYPES and all(v is ABSENT or v is None or isinstance(v, list)
                                                              for v in (o, a, b)):
@@ -187,8 +190,17 @@ class _FieldMerge:
         spec = self.fields.get(key)
         return spec.type if spec is not None else None
 
+    def same(self, key: str, left: int, left_raw: Any, right: int, right_raw: Any) -> bool:
+        """Whether two sides' values of `key` say the same thing: by the field's type when both read as it
+        (`amount: 1250000` and `1250000.00`), else as written; an absent key and an empty one are the same."""
+        spec = self.fields.get(key)
+        typed = (self.typed[left], self.typed[right])
+        if spec is not None and all(record is not None and key not in record.invalid for record in typed):
+            return spec.fieldtype.equal(typed[0].fields.get(key), typed[1].fields.get(key))
+        return self.comparable(key, left_raw) == self.comparable(key, right_raw)
+
     def comparable(self, key: str, value: Any) -> Any:
-        """A hashable form of a value in which equal values of the field's type are equal."""
+        """A hashable form of a value as written (numbers, dates and moments read by their type)."""
         if value is ABSENT:
             return None
         return _comparable(self.fields.get(key), value)
@@ -310,9 +322,9 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _typed_scalar(field_type: str | None, value: Any) -> Any:
-    if isinstance(value, str) and field_type in NUMBER_FORMS:
-        typed = typed_number(field_type, value)
+def _typed_scalar(spec: FieldSpec | None, value: Any) -> Any:
+    if isinstance(value, str) and spec is not None and spec.fieldtype.is_number:
+        typed = spec.fieldtype.read_text(value)
         return ("typed", typed) if typed is not None else value
     return value
 
@@ -323,8 +335,8 @@ def _comparable(spec: FieldSpec | None, value: Any) -> Any:
     if spec.type in LIST_TYPES and isinstance(value, list):
         return tuple(_comparable_item(spec, item) for item in value)
     if isinstance(value, list):
-        return tuple(_typed_scalar(spec.type, item) for item in value)
-    return _freeze(_typed_scalar(spec.type, value))
+        return tuple(_typed_scalar(spec, item) for item in value)
+    return _freeze(_typed_scalar(spec, value))
 
 
 def _comparable_item(spec: FieldSpec | None, item: Any) -> Any:
@@ -333,19 +345,12 @@ def _comparable_item(spec: FieldSpec | None, item: Any) -> Any:
     if spec.type == "history":
         return tuple(sorted((key, _moment(value) if key == "at" else _freeze(value)) for key, value in item.items()))
     subfields = spec.subfields
-    return tuple(sorted((key, _freeze(_typed_scalar(subfields[key].type if key in subfields else None, value)))
-                        for key, value in item.items()))
+    return tuple(sorted((key, _freeze(_typed_scalar(subfields.get(key), value))) for key, value in item.items()))
 
 
 def _moment(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if moment.utcoffset() is not None:
-            return ("at", moment)
-    return _freeze(value)
+    moment = read_timestamp(value) if isinstance(value, str) else None
+    return ("at", moment) if moment is not None else _freeze(value)
 
 
 def _sort_time(comparable: tuple) -> tuple:
