@@ -9,7 +9,6 @@ import click
 
 from .. import output
 from .base import Context, main, root_option
-from ..git.merge import merge_driver as merge_record_files
 
 
 @main.command("merge-driver")
@@ -28,6 +27,8 @@ def merge_driver(ancestor, ours, theirs, path):
       git config merge.funnel.driver 'funnel merge-driver %O %A %B %P'
       echo 'deals/*.md merge=funnel' >> .git/info/attributes
     """
+    from ..git.merge import merge_driver as merge_record_files
+
     result = merge_record_files(Path(ancestor), Path(ours), Path(theirs), path, Path.cwd())
     if result.textual:
         output.note(f"funnel merge-driver: {path}: merged as plain text: {result.textual}")
