@@ -62,11 +62,7 @@ def value_text(spec: FieldSpec | None, value: Any, schema: Schema) -> str:
 
 def item_text(spec: FieldSpec, item: Any, schema: Schema) -> str:
     """One item of a list field (a proposal, an attachment, a history entry, an option) as one line."""
-    if spec.type == "history":
-        return printable(spec.fieldtype.lines([item], ReviewView(schema))[0])
-    if spec.type == "multichoice":
-        return printable(spec.fieldtype.cell([item]))
-    return printable(spec.fieldtype.cell(item))
+    return printable(spec.fieldtype.item_text(item, ReviewView(schema)))
 
 
 @dataclass(frozen=True)
@@ -84,8 +80,7 @@ class FieldChange:
 
 def field_change(spec: FieldSpec | None, name: str, old: Any, new: Any, schema: Schema) -> FieldChange:
     label = printable((spec.label if spec is not None and spec.label else None) or name)
-    kind = spec.type if spec is not None else None
-    if kind in ("objects", "attachments", "history") and isinstance(old or [], list) and isinstance(new or [], list):
+    if spec is not None and spec.fieldtype.itemized and isinstance(old or [], list) and isinstance(new or [], list):
         lines = tuple(f"{label}: {line}" for line in _item_lines(spec, old or [], new or [], schema))
     else:
         lines = (f"{label}: {value_text(spec, old, schema)} → {value_text(spec, new, schema)}",)

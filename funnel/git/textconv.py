@@ -13,9 +13,6 @@ from ..model.records import build_record
 from ..model.schema import FieldSpec, Schema
 from .changes import item_text, printable, value_text
 
-LIST_TYPES = ("multichoice", "objects", "attachments", "history")
-
-
 def record_kind(tree: dict) -> str:
     """Which kind a front matter is (git hands textconv a temporary copy, so the folder is unknown): a deal
     holds a stage or a history, or a `d-` id."""
@@ -51,12 +48,8 @@ def textconv_lines(data: bytes, schema: Schema) -> list[str] | None:
 
 
 def _field_lines(label: str, spec: FieldSpec, value: Any, schema: Schema) -> list[str]:
-    if spec.type in LIST_TYPES and isinstance(value, list):
-        if spec.type == "attachments":
-            items = [f"{printable(str(item.get('path')))} sha256:{item.get('sha256')}" for item in value]
-        else:
-            items = [item_text(spec, item, schema) for item in value]
-        return [f"{label}:"] + [f"  - {item}" for item in items]
+    if spec.fieldtype.is_list and isinstance(value, list):
+        return [f"{label}:"] + [f"  - {item_text(spec, item, schema)}" for item in value]
     if isinstance(value, str) and "\n" in value.rstrip("\n"):
         return [f"{label}:"] + [f"  {printable(line)}" for line in value.rstrip("\n").split("\n")]
     return [f"{label}: {value_text(spec, value, schema)}"]

@@ -176,6 +176,7 @@ class FieldType:
     has_subfields: ClassVar[bool] = False  # `fields:` and `requires:` in schema.yaml (a list of objects)
     is_number: ClassVar[bool] = False  # a `compare` operand; right-aligned in a table
     is_list: ClassVar[bool] = False  # `{field: F, min: N}` counts its items
+    itemized: ClassVar[bool] = False  # a change reads item by item (added, removed, changed): lists of records
     nestable: ClassVar[bool] = True  # may be a field of an `objects` item
     splits: ClassVar[bool] = False  # `report --by` may split on it
     references: ClassVar[str | None] = None  # the kind of record a value names ("contact")
@@ -213,6 +214,10 @@ class FieldType:
     def lines(self, value, view: CardView) -> list[str]:
         """The value as the lines of a card."""
         return [self.cell(value)]
+
+    def item_text(self, item, view: CardView) -> str:
+        """One item of a list value as one line (a diff's added or removed item, a textconv list line)."""
+        return self.cell(item)
 
     # --where ---------------------------------------------------------------------------------------------
     def where_refusal(self, op: str, name: str) -> str | None:
@@ -494,6 +499,9 @@ class MultichoiceType(FieldType):
     def from_plain_column(self, plains):
         return plains
 
+    def item_text(self, item, view):
+        return self.cell([item])
+
     def cell(self, value):
         return ", ".join(labelled(self.spec.options.get(item), item) for item in value)
 
@@ -516,6 +524,7 @@ class ListLike(FieldType):
     """A list of items: `--where` asks only whether it is empty."""
 
     is_list = True
+    itemized = True
     nestable = False
 
     def where_refusal(self, op, name):
@@ -662,6 +671,9 @@ class AttachmentsType(ListLike):
                                    "use 'funnel attach' to add a file")
         return data
 
+    def item_text(self, item, view):
+        return f"{item.get('path', '')} sha256:{item.get('sha256')}"
+
     def cell(self, value):
         return value.get("path", "")
 
@@ -707,6 +719,9 @@ class HistoryType(ListLike):
         return [None if row is None else
                 [{"stage": stage, "at": None if at is None else fromiso(at)} for stage, at in row]
                 for row in plains]
+
+    def item_text(self, item, view):
+        return self.lines([item], view)[0]
 
     def lines(self, value, view):
         return [f"{entry['at'].isoformat(sep=' ', timespec='minutes') if entry.get('at') else '?'}  "

@@ -42,8 +42,8 @@ def attach(root: Path, deal_text: str, source: Path, field: str = "acceptance_do
         if record.kind != "deal":
             raise Refused(f"{record.id} is a contact; files are attached to deals")
         spec = tx.schema.kind("deal").fields.get(field)
-        if spec is None or spec.type != "attachments":
-            fields = [name for name, s in tx.schema.kind("deal").fields.items() if s.type == "attachments"]
+        if spec is None or not spec.fieldtype.holds_files:
+            fields = [name for name, s in tx.schema.kind("deal").fields.items() if s.fieldtype.holds_files]
             raise Refused(f"'{field}' is not an attachments field (attachments fields: {', '.join(fields) or 'none'})")
         folder = root / DIR_OF_KIND["deal"] / record.id
         if folder.is_symlink() or not folder.parent.resolve().is_relative_to(root.resolve()) or (
