@@ -89,10 +89,10 @@ class Timing:
         return statistics.median(self.runs)
 
 
-def subprocess_env(cache_home: Path) -> dict[str, str]:
+def subprocess_env(cache_home: Path, checkout: Path = REPO) -> dict[str, str]:
     env = dict(os.environ)
-    # the repository's funnel package, whether or not it is installed
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    # the repository's funnel package (or another checkout's), whether or not it is installed
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(checkout), env.get("PYTHONPATH", "")) if p)
     env["FUNNEL_TODAY"] = "2026-11-27"
     env["XDG_CACHE_HOME"] = str(cache_home)  # funnel's own directory outside git; emptied for cold runs
     env["COLUMNS"] = "120"
@@ -126,8 +126,11 @@ def pick_ids(root: Path) -> tuple[str, str, str]:
     return shown, contact, moving
 
 
-def measure(root: Path, repeat: int, cache_home: Path) -> list[Timing]:
+def measure(root: Path, repeat: int, cache_home: Path, against: Path | None = None) -> list[Timing]:
+    """The naive script and every command; with `against` (another checkout of funnel), each timed run of a
+    command is followed by the same run of that funnel, so both meet the same load of a shared machine."""
     env = subprocess_env(cache_home)
+    other_env = subprocess_env(cache_home, against) if against is not None else None
     launcher = [sys.executable, "-m", "funnel"]
     naive = Timing("naive frontmatter.load")
     for _ in range(repeat):
@@ -143,6 +146,9 @@ def measure(root: Path, repeat: int, cache_home: Path) -> list[Timing]:
     for command in commands(deal_id, contact_id, moving_id):
         timing = Timing(command.label, command.target, command.absolute)
         timings.append(timing)
+        other = Timing(f"  {against.name if against else ''}")
+        if other_env is not None:
+            timings.append(other)
         stage = "approval"
 
         def argv() -> list[str]:
@@ -163,6 +169,16 @@ def measure(root: Path, repeat: int, cache_home: Path) -> list[Timing]:
                     handle.write(f"Заметка {counter}\n".encode())
             seconds, code, peak, stderr = run(argv(), env)
             stage = "approval" if stage == "needs" else "needs"
+            if other_env is not None:
+                if command.setup == "cold":
+                    clear_caches(root, cache_home)
+                elif command.setup == "touch":
+                    with open(touched, "ab") as handle:
+                        handle.write(f"Заметка {counter}b\n".encode())
+                other_seconds, _, other_peak, _ = run(argv(), other_env)
+                stage = "approval" if stage == "needs" else "needs"
+                other.runs.append(other_seconds)
+                other.peaks_kb.append(other_peak)
             timing.runs.append(seconds)
             timing.peaks_kb.append(peak)
             timing.exit_code = code
@@ -222,7 +238,8 @@ def fmt_target(target: float | None) -> str:
     return "-" if target is None else f"<={target:g}"
 
 
-def run_shape(shape: str, deals: int, contacts: int | None, repeat: int, seed: int) -> None:
+def run_shape(shape: str, deals: int, contacts: int | None, repeat: int, seed: int,
+              against: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:
         root = Path(tmp) / "ws"
         cache_home = Path(tmp) / "cache-home"
@@ -234,7 +251,7 @@ def run_shape(shape: str, deals: int, contacts: int | None, repeat: int, seed: i
             generate_plain(root, deals, contacts, seed=seed)
         generated = time.perf_counter() - start
         files = sum(1 for kind in ("contacts", "deals") for _ in (root / kind).glob("*.md"))
-        timings = measure(root, repeat, cache_home)
+        timings = measure(root, repeat, cache_home, against)
         print(f"\n{shape} workspace: {deals} deals + {files - deals} contacts = {files} files "
               f"(generated in {generated:.1f} s), median of {repeat}")
         print_table(timings, files, deals)
@@ -249,12 +266,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per command; the median is kept")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shape", choices=("rich", "plain", "both"), default="both")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="another checkout of funnel (e.g. a worktree of an older commit): each command runs "
+                             "there right after it runs here, a line below, for a comparison a busy machine "
+                             "cannot skew")
     args = parser.parse_args(argv)
     if args.deals < 10 or args.repeat < 1:
         parser.error("--deals must be at least 10 and --repeat at least 1")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, funnel from {REPO}")
     for shape in (("rich", "plain") if args.shape == "both" else (args.shape,)):
-        run_shape(shape, args.deals, args.contacts, args.repeat, args.seed)
+        run_shape(shape, args.deals, args.contacts, args.repeat, args.seed, args.against)
     return 0
 
 
