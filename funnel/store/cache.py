@@ -236,7 +236,7 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
         rows = {row[0]: row[1:] for row in cache.db.execute(
             "SELECT path, mtime_ns, ctime_ns, size, ino, checked_ns, snap FROM files")}
     records: list[Record | None] = []
-    fresh_snap: list[tuple[int, str, str, int, tuple]] = []  # (index in records, kind, path, snap, stat key)
+    fresh_snap: list[tuple[int, str, str, int]] = []  # (index in records, kind, path, snap)
     overlay: dict[str, tuple[int, str, tuple]] = {}  # path -> (index, kind, stat key): cached, not in snapshot
     racy: list[tuple[int, str, str, os.DirEntry, tuple]] = []  # cached, stat unchanged, but modified lately
     changed: list[tuple] = []  # rows to write
@@ -260,7 +260,7 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
             if row[:4] == stat_key:
                 if stat_key[0] < row[4] - RACY_NS:
                     if row[5] is not None:
-                        fresh_snap.append((len(records), kind, relative, row[5], stat_key))
+                        fresh_snap.append((len(records), kind, relative, row[5]))
                     else:
                         overlay[relative] = (len(records), kind, stat_key)
                 else:
@@ -279,18 +279,19 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
                 if stat_key[0] < started_ns - RACY_NS:
                     confirmed.append(relative)
                 if row[5] is not None:
-                    fresh_snap.append((index, kind, relative, row[5], stat_key))
+                    fresh_snap.append((index, kind, relative, row[5]))
                 else:
                     overlay[relative] = (index, kind, stat_key)
             else:
                 records[index] = _read(schema, kind, relative, entry.path, started_ns, changed, (stat_key, data))
     gone = [path for path in rows if path not in seen]
+    del rows  # 100,000 rows of stat keys need not outlive the scan
     if cache is not None:
         snapshot = _Snapshot(cache, schema)
         if not build:
             fresh_snap, overlay = [], {}
-        for index, kind, relative, snap, stat_key in fresh_snap:
-            records[index] = snapshot.record(kind, relative, snap, stat_key)
+        for index, kind, relative, snap in fresh_snap:
+            records[index] = snapshot.record(kind, relative, snap)
         if overlay:
             _fill_overlay(cache, schema, overlay, records)
         outside = len(overlay) + len(changed)
@@ -410,7 +411,7 @@ class _Snapshot:
         self.schema = schema
         self.stores: dict[str, ColumnStore] = {}
 
-    def record(self, kind: str, relative: str, row: int, stat_key) -> Record:
+    def record(self, kind: str, relative: str, row: int) -> Record:
         store = self.stores.get(kind)
         if store is None:
             store = self.stores[kind] = ColumnStore(self.cache, kind, self.schema.kind(kind).fields)
@@ -420,7 +421,7 @@ class _Snapshot:
         record = _new_record(Record)
         vars(record).update(kind=kind, path=relative, fields=CachedFields(store, row), unknown=store.unknown(row),
                             positions=_NO_POSITIONS, problems=(), readable=True, invalid=frozenset(),
-                            stat_key=stat_key, id=store.ids[row], broken=False)
+                            stat_key=None, id=store.ids[row], broken=False)
         return record
 
 
@@ -457,6 +458,7 @@ class ColumnStore:
                 plains = json.loads(text)
             column = from_plain_column(self._fields[name], plains)
             self._columns[name] = column
+            self._texts.pop(name, None)  # the text has done its work
         return column
 
     def value(self, name: str, row: int):
