@@ -182,6 +182,10 @@ def test_printing_keeps_cards_whole_and_drops_the_navigation(open_page, demo_pag
         heading: getComputedStyle(document.querySelector('.column h3')).breakAfter,
         board: getComputedStyle(document.querySelector('.board')).display})""")
     assert styles == {"nav": "none", "card": "avoid", "deal": "avoid", "heading": "avoid", "board": "block"}
+    # an A4 page with 12 mm margins is about 700 CSS pixels wide: every table fits it, none is cut
+    page.set_viewport_size({"width": 700, "height": 1000})
+    assert page.evaluate("""() => [...document.querySelectorAll('main table')].filter(
+        table => table.getBoundingClientRect().right > innerWidth + 0.5).length""") == 0
     OUTPUT.mkdir(exist_ok=True)
     pdf = OUTPUT / "pipeline.pdf"
     page.pdf(path=str(pdf), format="A4")

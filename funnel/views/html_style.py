@@ -151,8 +151,15 @@ nav{display:none}
 header{border:0;padding:0 0 .5rem}
 main{padding:0;max-width:none}
 a{color:inherit;text-decoration:none}
-h2{break-after:avoid}
+h2,.lead,.headline,caption{break-after:avoid}
 .board,.reports{display:block}
+table{font-size:8pt}
+th,td{padding:.15rem .3rem}
+thead th,.heat th.reason{font-size:7pt}
+th.num{white-space:normal}
+.heat th,.heat td{padding:.15rem .2rem}
+.heat th.reason{min-width:0;max-width:none}
+.heat tbody th,.heat tfoot th{white-space:normal}
 .column{background:none;border-top:2px solid var(--fg);border-radius:0;padding:.3rem 0 .8rem}
 .column h3,.colsum{break-after:avoid}
 .cards{grid-template-columns:repeat(3,minmax(0,1fr))}
