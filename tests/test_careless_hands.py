@@ -190,3 +190,14 @@ def test_reopening_a_lost_deal_moves_its_loss_into_the_history(workspace, run):
     assert "loss_reason: price, loss_comment: 'Дорого: на 15%', lost_at: needs}" in text
     assert "loss_reason: other_supplier, loss_comment: Другой, lost_at: needs}" in text
     assert run("check", "--root", str(root)).exit_code == 0
+
+
+def test_report_by_company_groups_one_company_however_it_is_written(workspace, run):
+    nfd = CONTACT.replace("c-ivanov01", "c-petrova1").replace("company: ООО «Водоканал-Сервис»", "company: Cafe\u0301  LTD")
+    nfc = CONTACT.replace("company: ООО «Водоканал-Сервис»", "company: Café Ltd")
+    root = workspace({"contacts/c-ivanov01.md": nfc, "contacts/c-petrova1.md": nfd,
+                      "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "needs"),
+                      "deals/d-aaaa0002.md": full_deal("d-aaaa0002", "needs", drop=("contact",),
+                                                       extra="contact: c-petrova1\n")})
+    data = json.loads(run("report", "funnel", "--by", "contact.company", "--format", "json", "--root", str(root)).stdout)
+    assert [(group["value"], group["deals"]) for group in data["groups"]] == [("Café Ltd", 2)]

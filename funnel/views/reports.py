@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterable
 from ..errors import FunnelError, UsageError
 from .query import QueryError, ViewContext, column, owner_condition, select
 from ..model.fieldtypes import exact_product, exact_sum
+from ..model.matching import normal_form
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, Schema, Stage
 from ..model.timeline import Pipeline, Timeline, timeline  # noqa: F401  (timeline: one deal's, for callers)
@@ -469,10 +470,15 @@ def groups(timelines: list[Timeline], target, context: ViewContext) -> list[tupl
     """(value, label, timelines) per value of the column, in the schema's option order (else sorted), deals
     without a value last; a multi-choice deal is in the group of each of its options."""
     members: dict[Any, list[Timeline]] = {}
+    # a plain string groups by its normal form ("Café" typed in NFD, "CAFÉ  Ltd" and "café ltd" are one
+    # company), shown as it was first written; options are the schema's own
+    spelled: dict[str, str] = {}
     for item in timelines:
         value = target.value(item.record, context)
         values = value if isinstance(value, list) else [value]
         for one in dict.fromkeys(v if v not in ("", None) else None for v in values) or [None]:
+            if isinstance(one, str) and one not in target.spec.options:
+                one = spelled.setdefault(normal_form(one), one) if normal_form(one) else None
             members.setdefault(one, []).append(item)
     options = list(target.spec.options)
 
