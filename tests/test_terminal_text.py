@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import CONTACT, full_deal
+from conftest import CONTACT, deal, full_deal
 
 HOSTILE = "Bad\x1b[2J\x1b]0;pwned\x07 \x9b31m \u202eevil\u202c\rend"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\u202c", "\r")
@@ -195,3 +195,17 @@ def test_a_line_break_in_a_file_name_cannot_forge_a_diagnostic(workspace, run):
     result = run("check", "--root", str(root))
     assert not any(line.startswith("deals/d-fake0001.md") for line in result.stdout.splitlines())
     assert "deals/x\\ndeals/d-fake0001.md:1:1: error: forged [x].md:" in result.stdout
+
+
+def test_completion_descriptions_are_one_safe_line(workspace, monkeypatch):
+    """zsh and fish show a deal's title beside its id: a title is a value like any other."""
+    from click.shell_completion import get_completion_class
+
+    from funnel.cli import main
+
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": deal(
+        "d-aaaa0001", "lead", "title: \"Evil\\e]0;pwned\\a\\nsecond line\"\ncontact: c-ivanov01\nowner: a\n")})
+    monkeypatch.chdir(root)
+    completer = get_completion_class("zsh")(main, {}, "funnel", "_FUNNEL_COMPLETE")
+    helps = [item.help for item in completer.get_completions(["show"], "d-")]
+    assert helps == ["Evil\\x1b]0;pwned\\x07 second line"]

@@ -15,6 +15,7 @@ from click.shell_completion import (BashComplete, CompletionItem, FishComplete, 
                                     split_arg_string)
 
 from .base import main
+from ..output import one_line, terminal_safe
 
 COMPLETE_VAR = "_FUNNEL_COMPLETE"
 
@@ -149,7 +150,8 @@ def _kind_of(ctx: click.Context, default: str = "deal") -> str:
 
 
 def _items(pairs) -> list[CompletionItem]:
-    return [CompletionItem(value, help=help or None) for value, help in pairs]
+    # a description (a deal's title) is shown by the shell on the terminal, and its protocol is one line each
+    return [CompletionItem(value, help=terminal_safe(one_line(help)) if help else None) for value, help in pairs]
 
 
 def _suggest(name: str, ctx: click.Context, typed: str):
