@@ -193,11 +193,13 @@ def cell_text(value: Any) -> str:
 
 
 def write_rows(rows: list[dict], columns: list[str], output_format: str, headers: bool = True,
-               stream=None, labels: dict[str, str] | None = None, right_aligned=(), whole_json: bool = False) -> None:
+               stream=None, labels: dict[str, str] | None = None, right_aligned=(), whole_json: bool = False,
+               excel_safe: bool = False) -> None:
     """Rows for people (an aligned table) or for pipelines (json, jsonl, csv, tsv): one function for every
     command that prints rows, so they all behave the same. `labels` name the text table's columns;
     `right_aligned` columns (amounts, day counts) line up on their last digit in the text table;
-    `whole_json` writes each row's every key in json and jsonl (records as `show --format json` has them)."""
+    `whole_json` writes each row's every key in json and jsonl (records as `show --format json` has them);
+    `excel_safe` defuses csv/tsv cells a spreadsheet would run as a formula (see excel_safe_cell)."""
     json_columns = None if whole_json else columns
     text_stream = stream  # None: stdout, through the pager when it is a terminal
     stream = stream or sys.stdout
@@ -214,8 +216,9 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
         if headers:
             writer.writerow(columns)
         for row in rows:
-            writer.writerow([cell_text(row.get(column)).replace("\n", " ") if output_format == "tsv"
-                             else cell_text(row.get(column)) for column in columns])
+            cells = [cell_text(row.get(column)).replace("\n", " ") if output_format == "tsv"
+                     else cell_text(row.get(column)) for column in columns]
+            writer.writerow([excel_safe_cell(cell) for cell in cells] if excel_safe else cells)
     else:
         # for people: amounts as every text view shows them (1 250 000.50), the table fitted to the terminal
         table = [[terminal_safe(one_line(format_amount(value) if isinstance(value, Decimal) else cell_text(value)))
@@ -225,6 +228,15 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
         if table or headers:
             whole = [i for i, column in enumerate(columns) if column in ("id", "deal", "contact")]
             write_lines(format_table(table, shown, right, width=terminal_width(), whole=whole), text_stream)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: one starting with = + - @ tab or CR gets a leading `'`
+    (OWASP's advice against CSV injection). It alters values, so it is opt-in (`list --excel-safe`)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 # -- text for people: display width, alignment, amounts, colour -----------------------------------------

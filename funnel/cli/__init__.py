@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 
-from . import check, completion, git, reports, views, writing  # noqa: F401  (each registers its commands on `main`)
+from . import check, completion, git, importing, reports, views, writing  # noqa: F401  (each registers its commands on `main`)
 from . import gitops  # noqa: F401  (git as the team's engine: hooks, merge-driver)
 from .base import main
 

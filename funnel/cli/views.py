@@ -102,10 +102,14 @@ def show(record_id, show_all, at, root, output_format):
 @click.option("--stale", is_flag=True, help="Only deals past their stage's rot_days, with the days over.")
 @click.option("--due", is_flag=True, help="Only deals whose next_action_due has passed, with the days over.")
 @click.option("--no-headers", is_flag=True, help="No header row (text, csv, tsv).")
+@click.option("--body", is_flag=True, help="json, jsonl: each record's Markdown body as the key `body` "
+                                          "(what `funnel import` reads back).")
+@click.option("--excel-safe", is_flag=True, help="csv, tsv: prefix cells starting with = + - @ tab or CR with ' "
+                                                "so a spreadsheet never runs them (alters such values).")
 @at_option
 @root_option
 @format_option(*output.ROW_FORMATS)
-def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, root, output_format):
+def list_records(kind, conditions, fields, owner, stale, due, no_headers, body, excel_safe, at, root, output_format):
     """Deals or contacts as rows, for people and for pipelines.
 
     Stdout carries the rows only; notes (skipped invalid files) go to stderr. JSON and JSONL hold each
@@ -118,12 +122,18 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, ro
       funnel list deals --stale
       funnel list deals --due --owner ivanov
       funnel list contacts --where company= --format jsonl
+      funnel list deals --format jsonl --body > deals.jsonl
+      funnel list deals --format csv --excel-safe > deals.csv
     """
     from ..views.listing import list_records
 
+    if body and output_format not in ("json", "jsonl"):
+        raise click.UsageError("--body goes with --format json or jsonl")
+    if excel_safe and output_format not in ("csv", "tsv"):
+        raise click.UsageError("--excel-safe goes with --format csv or tsv")
     context = _view_context(root, at)
     listing = list_records(context, kind[:-1], conditions, fields, owner, stale, due,
-                           whole=output_format in ("json", "jsonl"))
+                           whole=output_format in ("json", "jsonl"), body=body)
     _note_skipped(context, kind[:-1])
     for note in listing.notes:
         output.note(note)
@@ -131,7 +141,7 @@ def list_records(kind, conditions, fields, owner, stale, due, no_headers, at, ro
         output.note(f"no {kind} to list")
         return
     output.write_rows(listing.rows, listing.names, output_format, headers=not no_headers, whole_json=listing.whole,
-                      labels={"days_in_stage": "days"}, right_aligned=listing.right_aligned)
+                      labels={"days_in_stage": "days"}, right_aligned=listing.right_aligned, excel_safe=excel_safe)
 
 
 @main.command()

@@ -17,6 +17,7 @@ the schema, not by YAML's implicit resolvers.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -101,6 +102,7 @@ def _is_scalar(value: Any) -> bool:
     return not isinstance(value, (list, tuple, dict))
 
 
+@functools.lru_cache(maxsize=8192)  # keys, stage ids and names repeat across the records of an import
 def _plain_ok(s: str, flow: bool) -> bool:
     """True when `s` can be written unquoted and every common reader (YAML 1.1 and 1.2) reads it as `s`."""
     if not s or s != s.strip() or not _QUIET_RE.fullmatch(s):
@@ -578,19 +580,23 @@ def append_item(text: str, key: str, item: Any, order: Sequence[str]) -> str:
     return _verify(doc, _join(doc, lines), key, target)
 
 
-def render_record(fields: list[tuple[str, object]], body: str = "") -> str:
-    """Text of a new record file: front matter with `fields` in the given order, then `body`; LF endings."""
+def render_record(fields: list[tuple[str, object]], body: str = "", verify: bool = True) -> str:
+    """Text of a new record file: front matter with `fields` in the given order, then `body`; LF endings.
+    `verify=False` skips parsing the text back here, for a caller that reads every record it renders back
+    anyway (a batch of thousands) and compares the result itself."""
     st = _Style(base=0, indent=2, list_indent=2)
     out = ["---\n"]
     targets = []
     for key, value in fields:
         header, cont = _render_top(value, st)
         out.extend(line + "\n" for line in [_key_line(st, key, header)] + cont)
-        targets.append((key, _untyped(value)))
+        targets.append((key, _untyped(value) if verify else None))
     if len({k for k, _ in targets}) != len(targets):
         raise ValueError("render_record: a field is given twice")
     out.append("---\n")
     text = "".join(out) + body
+    if not verify:
+        return text
     doc = _Doc(text)
     if [(e.key, _node_tree(e.value)) for e in doc.entries] != targets:
         raise EditError("render_record: the rendered front matter does not read back as the given fields")

@@ -464,6 +464,26 @@ class DateType(NumberLike):
         return value.isoformat()
 
 
+class TimestampType(NumberLike):
+    """A moment with its offset (`2026-03-14T10:02:00+03:00`): the built-in `imported_at`. Written by funnel only."""
+
+    name = "timestamp"
+    form = "a timestamp with offset like 2026-03-14T10:02:00+03:00"
+    declarable = False
+
+    def read_text(self, text):
+        return read_timestamp(text)
+
+    def to_plain(self, value):
+        return value.isoformat()
+
+    def from_plain(self, plain):
+        return datetime.fromisoformat(plain)
+
+    def cell(self, value):
+        return value.isoformat()
+
+
 class MultichoiceType(FieldType):
     """Several of the field's options; `=` on it means "contains", and order does not matter."""
 
@@ -742,7 +762,7 @@ def _json_objects(name: str, text: str) -> list[dict]:
 
 TYPES: dict[str, type[FieldType]] = {kind.name: kind for kind in (
     StringType, TextType, IntegerType, DecimalType, DateType, EmailType, PhoneType, ChoiceType, MultichoiceType,
-    ContactType, ObjectsType, AttachmentsType, LossReasonType, StageType, HistoryType,
+    ContactType, ObjectsType, AttachmentsType, LossReasonType, StageType, HistoryType, TimestampType,
 )}
 # the types a schema.yaml may declare
 DECLARABLE = tuple(name for name, kind in TYPES.items() if kind.declarable)

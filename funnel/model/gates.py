@@ -42,6 +42,25 @@ def gate_stages(schema: Schema, stage_id: str | None, lost_from: Stage | None = 
     return [s for s in schema.main_path if s.index < stage.index] + [stage]
 
 
+def historical_exemption(schema: Schema, record) -> frozenset[str]:
+    """The stages whose gates a deal imported with `--historical` is exempt from: every gate that applied at
+    the stage it held at import (its last history entry at or before `imported_at`), since it lived those
+    stages elsewhere. A stage it enters later under funnel is gated as usual."""
+    moment = record.fields.get("imported_at")
+    if not isinstance(moment, datetime):
+        return frozenset()
+    held = None
+    for entry in record.fields.get("history") or ():
+        at = entry.get("at")
+        if isinstance(at, datetime) and at <= moment:
+            held = entry.get("stage")
+    stage = schema.stage(held) if isinstance(held, str) else None
+    if stage is None:
+        return frozenset()
+    lost_at = lost_from(record, schema) if stage.terminal == "lost" else None
+    return frozenset(s.id for s in gate_stages(schema, held, lost_at))
+
+
 def unmet_requirements(record, schema: Schema, context: "GateContext | None",
                        stage_id: str | None = None) -> list[Unmet]:
     """Everything `record` fails to satisfy, were it in `stage_id` (default: its own stage)."""
@@ -53,7 +72,10 @@ def unmet_requirements(record, schema: Schema, context: "GateContext | None",
         stage_id = stage_id or record.fields.get("stage")
         target = schema.stage(stage_id) if isinstance(stage_id, str) else None
         lost_at = lost_from(record, schema) if target is not None and target.terminal == "lost" else None
+        exempt = historical_exemption(schema, record)
         for stage in gate_stages(schema, stage_id, lost_at):
+            if stage.id in exempt:
+                continue
             for requirement in stage.requires:
                 _evaluate(requirement, record, context, kind, stage.id, unmet)
     for requirement in kind.rules:

@@ -18,9 +18,11 @@ from ..frontmatter.reader import Problem, decode, parse_yaml
 from ..errors import FunnelError
 
 FIELD_TYPES = frozenset(DECLARABLE)
-# fields every record has, whatever the schema says; the CLI maintains them
-BUILTIN_FIELDS = ("id",)
-DEAL_BUILTIN_FIELDS = ("id", "stage", "history")
+# fields every record has, whatever the schema says; the CLI maintains them. `imported_from` (the file's name)
+# and `imported_at` (a timestamp) are written only by `import --historical` (see gates.historical_exemption).
+IMPORT_FIELDS = ("imported_from", "imported_at")
+BUILTIN_FIELDS = ("id",) + IMPORT_FIELDS
+DEAL_BUILTIN_FIELDS = ("id", "stage", "history") + IMPORT_FIELDS
 KIND_OF_DIR = {"contacts": "contact", "deals": "deal"}
 DIR_OF_KIND = {kind: directory for directory, kind in KIND_OF_DIR.items()}
 # The fields SPEC names for a loss: `lose` fills them, gates and reports read them; schema.yaml declares them.
@@ -250,12 +252,15 @@ class _SchemaBuilder:
         stage_ids = self.stage_ids(top.get("stages"))
         contacts_fields = self.fields(top.get("contacts"), ("contacts",), stage_ids)
         deals_fields = self.fields(top.get("deals"), ("deals",), stage_ids)
-        contacts_fields = {"id": FieldSpec("id", "string", "Id"), **contacts_fields}
+        imported = {"imported_from": FieldSpec("imported_from", "string", "Imported from"),
+                    "imported_at": FieldSpec("imported_at", "timestamp", "Imported at")}
+        contacts_fields = {"id": FieldSpec("id", "string", "Id"), **contacts_fields, **imported}
         deals_fields = {
             "id": FieldSpec("id", "string", "Id"),
             "stage": FieldSpec("stage", "stage", "Stage", options={s: s for s in stage_ids}),
             **deals_fields,
             "history": FieldSpec("history", "history", "History"),
+            **imported,
         }
         self.fill_choice_options(deals_fields, stage_ids, loss_reasons)
         contacts = self.kind("contacts", top.get("contacts"), contacts_fields, stage_ids)

@@ -153,7 +153,10 @@ def workspace_lock(root: str | os.PathLike, timeout: float | None = 30.0) -> Ite
             # The holder's pid, for the message another waiting command prints: fixed width, so the file is
             # never truncated.
             os.pwrite(fd, f"{os.getpid():>20}\n".encode(), 0)
+        from .journal import recover  # a batch that crashed midway is finished before anything else
+
         try:
+            recover(root if isinstance(root, os.PathLike) else Path(root))
             yield
         finally:
             _unlock(fd)

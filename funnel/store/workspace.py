@@ -78,7 +78,15 @@ def read_record_file(schema: Schema, kind: str, relative: str, entry: os.DirEntr
 
 def load_workspace(root: Path, schema: Schema | None = None, cached: bool = False) -> Workspace:
     """Every record of the workspace. `cached`: through the record cache in funnel's own directory (never stale; for
-    commands that read many records); without it every file is read and parsed, with exact positions."""
+    commands that read many records); without it every file is read and parsed, with exact positions.
+    A batch write that crashed midway is finished first (taking the lock rolls its journal forward or back)."""
+    from . import journal
+
+    if journal.pending(root):
+        from .atomic import workspace_lock
+
+        with workspace_lock(root):
+            pass
     if cached:
         from .cache import load_records
 

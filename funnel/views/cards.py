@@ -29,7 +29,7 @@ from ..model.fieldtypes import labelled
 from ..model.timeline import lost_from
 from ..output import days_text, display_width, format_amount, format_table, pad
 from ..model.records import Record, Workspace
-from ..model.schema import CardEntry, FieldSpec, Schema
+from ..model.schema import IMPORT_FIELDS, CardEntry, FieldSpec, Schema
 
 EMPTY = "—"
 NEVER = -1
@@ -85,7 +85,8 @@ def card_fields(record: Record, schema: Schema, show_all: bool = False, context=
     kind = schema.kind(record.kind)
     values = record.fields
     if show_all:
-        return [CardField(spec, values.get(name)) for name, spec in kind.fields.items() if name not in ("id", "stage")]
+        return [CardField(spec, values.get(name)) for name, spec in kind.fields.items() if name not in ("id", "stage")
+                and not (name in IMPORT_FIELDS and values.get(name) is None)]  # built in, not a blank to fill
     if record.kind == "deal":
         position = card_position(record, schema)
         chosen = [entry.field for entry in kind.card if entry_relevant(entry, record, schema, position)]

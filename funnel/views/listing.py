@@ -18,10 +18,11 @@ class Listing:
     skipped: int  # files the list had to skip as invalid
     whole: bool  # each row is the whole record (`show --format json`), plus the days over of --stale/--due
     notes: tuple[str, ...] = ()  # filters whose value no record holds (a typo?), for stderr
+    body: bool = False  # each row also holds the record's Markdown body as `body` (json, jsonl: import reads it)
 
     @property
     def names(self) -> list[str]:
-        return [item.name for item in self.columns]
+        return [item.name for item in self.columns] + (["body"] if self.body else [])
 
     @property
     def right_aligned(self) -> set[str]:
@@ -30,7 +31,7 @@ class Listing:
 
 def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fields: str | None = None,
                  owner: str | None = None, stale: bool = False, due: bool = False,
-                 whole: bool = False) -> Listing:
+                 whole: bool = False, body: bool = False) -> Listing:
     """The rows of `funnel list`: records of `kind` ("deal" or "contact") meeting every condition, with the
     `fields` columns (A,B; default: the kind's usual ones). Deals come most days over first (with --stale,
     --due), then in pipeline order, then by id. `whole` (JSON without --fields): each row is the record as
@@ -53,5 +54,7 @@ def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fi
         extra = [item.name for item in chosen if item.name in ("stale_days", "overdue_days")]
         data = [{**record_data(record, schema), **{name: row[name] for name in extra}}
                 for record, row in zip(records, data)]
+    if body:
+        data = [{**row, "body": context.record_body(record)} for record, row in zip(records, data)]
     notes = tuple(unmatched_notes(conditions, shown, context, kind)) if not records else ()
-    return Listing(data, chosen, skipped, whole, notes)
+    return Listing(data, chosen, skipped, whole, notes, body)
