@@ -35,13 +35,14 @@ SAMPLES = {
     "proposals": [{"option": "economy", "equipment": "Wilo COR-3", "price": Decimal("890000")}],
     "acceptance_docs": [{"path": "files/act.pdf", "sha256": "a" * 64}],
     "history": [{"stage": "lead", "at": datetime(2026, 3, 14, 10, 2, tzinfo=MSK)}],
+    "imported_at": datetime(2026, 3, 20, 9, 30, tzinfo=MSK),
 }
 
 
 def test_every_type_the_schema_language_has_is_one_class():
     assert set(DECLARABLE) == {"string", "text", "integer", "decimal", "date", "email", "phone", "choice",
                                "multichoice", "contact", "objects", "attachments", "loss_reason", "stage"}
-    assert set(TYPES) == set(DECLARABLE) | {"history"}
+    assert set(TYPES) == set(DECLARABLE) | {"history", "timestamp"}  # built in: history, imported_at
     assert all(TYPES[name].name == name for name in TYPES)
 
 

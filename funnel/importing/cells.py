@@ -3,7 +3,7 @@
 Source cells are text (CSV) or JSON values. Before typing, a cell is made funnel's own form: a `--value`
 translation, a stage or choice matched by id or by label (case-insensitively, in any language), a date read
 with `--date-format`, a number with `--decimal-comma`, a JSON number as the exact decimal it spells. The
-typing itself is the field type's own reading of a text value (`model/values.py`), the same as for
+typing itself is the field type's own reading of a text value (`model/fieldtypes.py`), the same as for
 `--set FIELD=VALUE`, so an imported value is exactly what a command line would accept.
 """
 
@@ -15,9 +15,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
-from ..model.records import DATETIME, ID_PATTERN
+from ..model.fieldtypes import InvalidValue, read_timestamp
+from ..model.matching import is_blank, normal_form
+from ..model.records import ID_PATTERN
 from ..model.schema import FieldSpec, Schema
-from ..model.values import ValueError_, parse_objects, parse_value
 
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 OPTION_TYPES = ("choice", "stage", "loss_reason")
@@ -28,8 +29,9 @@ class CellError(Exception):
 
 
 def fold(text: str) -> str:
-    """How names and labels compare: case-folded, trimmed, inner white space and `_` as one space."""
-    return " ".join(text.replace("_", " ").split()).casefold()
+    """How column names, labels and options compare: as every name does (matching.normal_form: NFKC,
+    case-folded, spaces collapsed), with `_` as a space (`sales_agent` names the label "Sales agent")."""
+    return normal_form(text.replace("_", " "))
 
 
 class CellReader:
@@ -49,7 +51,7 @@ class CellReader:
 
     def read(self, spec: FieldSpec, raw: Any) -> Any:
         """The typed value of `raw` for `spec`, None for an empty cell; CellError when it does not fit."""
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if raw is None or (isinstance(raw, str) and is_blank(raw)):
             return None
         if isinstance(raw, bool):
             raise CellError(f"expected {spec.type}, not {str(raw).lower()}")
@@ -93,8 +95,8 @@ class CellReader:
 
     def parse(self, spec: FieldSpec, text: str) -> Any:
         try:
-            return parse_value(spec, text)
-        except ValueError_ as exc:
+            return spec.fieldtype.parse(text)
+        except InvalidValue as exc:
             message = str(exc)
             prefix = f"{spec.name}: "
             raise CellError(message[len(prefix):] if message.startswith(prefix) else message) from None
@@ -141,8 +143,8 @@ class CellReader:
             if self.decimal_comma:
                 text = SPACES.sub("", text).replace(".", "").replace(",", ".")
         try:
-            return parse_value(spec, text)
-        except ValueError_:
+            return spec.fieldtype.parse(text)
+        except InvalidValue:
             shown = raw if isinstance(raw, str) else text
             what = "a whole number" if spec.type == "integer" else "a number"
             raise CellError(f'not {what}: "{shown}"') from None
@@ -174,11 +176,9 @@ class CellReader:
         return known
 
     def _moment(self, text: str) -> datetime:
-        if DATETIME.match(text):
-            try:
-                return datetime.fromisoformat(text)
-            except ValueError:
-                pass
+        moment = read_timestamp(text)
+        if moment is not None:
+            return moment
         if self.date_format:
             try:
                 parsed = datetime.strptime(text, self.date_format)
@@ -188,19 +188,17 @@ class CellReader:
         day = self._date(text)
         return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
-    def timestamp(self, text: str) -> str:
-        try:
-            if DATETIME.match(text):
-                return datetime.fromisoformat(text).isoformat()
-        except ValueError:
-            pass
+    def timestamp(self, text: str) -> datetime:
+        moment = read_timestamp(text)
+        if moment is not None:
+            return moment
         raise CellError(f"expected a timestamp with offset like 2026-03-14T10:02:00+00:00, not '{text}'")
 
     def objects(self, spec: FieldSpec, raw: Any) -> list[dict] | None:
         text = raw if isinstance(raw, str) else json.dumps(_plain(raw), ensure_ascii=False)
         try:
-            items = parse_objects(spec, text)
-        except ValueError_ as exc:
+            items = spec.fieldtype.parse(text)
+        except InvalidValue as exc:
             message = str(exc)
             raise CellError(message[len(spec.name):].lstrip(": ") if message.startswith(spec.name) else message) \
                 from None
@@ -221,13 +219,9 @@ class CellReader:
             stage = self.schema.stage(item["stage"])
             if stage is None:
                 raise CellError(f"[{index}]: unknown stage '{item['stage']}'")
-            at = item["at"] if isinstance(item["at"], str) else ""
-            if not DATETIME.match(at):
+            moment = read_timestamp(item["at"]) if isinstance(item["at"], str) else None
+            if moment is None:
                 raise CellError(f"[{index}]: 'at' must be a timestamp with offset, not '{item['at']}'")
-            try:
-                moment = datetime.fromisoformat(at)
-            except ValueError:
-                raise CellError(f"[{index}]: 'at' must be a timestamp with offset, not '{at}'") from None
             entry = {"stage": stage.id, "at": moment}
             entry.update({key: value for key, value in item.items() if key not in ("stage", "at")
                           and isinstance(value, str)})

@@ -44,15 +44,16 @@ def gate_stages(schema: Schema, stage_id: str | None, lost_from: Stage | None = 
 
 def historical_exemption(schema: Schema, record) -> frozenset[str]:
     """The stages whose gates a deal imported with `--historical` is exempt from: every gate that applied at
-    the stage it held at import (its last history entry at or before `imported_at`), since it lived those
-    stages elsewhere. A stage it enters later under funnel is gated as usual."""
+    the stage it held at import (its last history entry before `imported_at`; an import writes its entries
+    before that moment and every later write at or after it), since it lived those stages elsewhere. A stage
+    it enters later under funnel is gated as usual."""
     moment = record.fields.get("imported_at")
     if not isinstance(moment, datetime):
         return frozenset()
     held = None
     for entry in record.fields.get("history") or ():
         at = entry.get("at")
-        if isinstance(at, datetime) and at <= moment:
+        if isinstance(at, datetime) and at < moment:
             held = entry.get("stage")
     stage = schema.stage(held) if isinstance(held, str) else None
     if stage is None:
