@@ -408,3 +408,9 @@ def test_a_later_export_moves_a_deal_on_through_its_key(workspace, run):
     assert deal["stage"] == "won" and deal["amount"] == "1054"
     assert deal["history"] == [{"stage": "engaging", "at": "2016-10-20T00:00:00+00:00"},
                                {"stage": "won", "at": "2017-03-01T00:00:00+00:00"}]
+
+
+def test_a_large_import_in_a_pipeline_is_silent_on_stderr(workspace, run):
+    root = workspace({})
+    result = run("import", "contacts", "--key", "email", "--root", str(root), input=HEADER + contact_rows(2500))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "2500 created, 0 updated, 0 unchanged\n", "")

@@ -8,12 +8,12 @@ import sys
 import click
 
 from .. import output
-from .base import Context, format_option, main, root_option
+from .base import Context, WritingCommand, format_option, main, root_option
 
 LARGE = 2000  # rows: a progress bar on a terminal from this many on
 
 
-@main.command("import")
+@main.command("import", cls=WritingCommand)
 @click.argument("kind", type=click.Choice(["contacts", "deals"]))
 @click.argument("file", metavar="[FILE|-]", required=False, default="-")
 @click.option("--input-format", type=click.Choice(["csv", "tsv", "json", "jsonl"]),
@@ -57,16 +57,13 @@ def import_command(kind, file, input_format, encoding, maps, values, date_format
         --history lost=close_date --historical --key opportunity
       funnel list deals --format jsonl --body | funnel import deals - --root ../copy
     """
-    from ..errors import UsageError
     from ..importing.importer import ImportRefused, import_records
     from ..importing.mapping import ImportOptions
-    from ..importing.sources import SourceError, check_encoding
-    from ..model.schema import SchemaError
-    from ..writing.writes import Refused
+    from ..importing.sources import check_encoding
 
     root_dir = Context(root).root()
     if encoding:
-        _usage(check_encoding, encoding)
+        check_encoding(encoding)
     data, name = _read_source(file)
     options = ImportOptions(kind[:-1], list(maps), list(values), list(sets), list(histories), date_format,
                             decimal_comma, key, contact_key, historical, dry_run)
@@ -74,32 +71,15 @@ def import_command(kind, file, input_format, encoding, maps, values, date_format
         try:
             summary = import_records(root_dir, data, name, options, input_format, encoding,
                                      _progress(stack) if sys.stderr.isatty() else None)
-        except UsageError as exc:
-            raise click.UsageError(str(exc))
         except ImportRefused as exc:
-            stack.close()
-            output.write_lines(exc.problems, sys.stderr)
-            raise click.ClickException(str(exc))
-        except (SourceError, Refused) as exc:
-            raise click.ClickException(str(exc))
-        except SchemaError as exc:
-            raise click.ClickException(f"{exc} (run 'funnel check')")
-        except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}; nothing was written")
+            stack.close()  # the bar's line ends before the problems
+            output.write_lines((output.terminal_safe(line) for line in exc.problems), sys.stderr)
+            raise
     if summary.unmapped:
-        output.note(f"warning: not imported, no field matches: {', '.join(summary.unmapped)} "
-                    "(--map COLUMN=FIELD to import one, --map COLUMN=- to skip it)")
+        output.note(output.terminal_safe(
+            f"warning: not imported, no field matches: {', '.join(summary.unmapped)} "
+            "(--map COLUMN=FIELD to import one, --map COLUMN=- to skip it)"))
     _report(summary, output_format)
-
-
-def _usage(function, *args):
-    from ..errors import UsageError
-
-    try:
-        function(*args)
-    except UsageError as exc:
-        raise click.UsageError(str(exc))
 
 
 def _read_source(file: str) -> tuple[bytes, str]:

@@ -18,13 +18,15 @@ journal is funnel's own file, but it is checked as if it were not: it may only n
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
+import secrets
 from pathlib import Path
 
-from .atomic import atomic_write
-from .owndir import own_directory
+from .owndir import CLOEXEC, NOFOLLOW, discard, ensure_own_directory, open_own_file, own_directory
+from .paths import leads_outside
 
 JOURNAL_NAME = "import.journal"
 MAX_JOURNAL = 64 << 20  # bytes; 100,000 records name well under this
@@ -33,20 +35,39 @@ RECORD_PATH = re.compile(r"(contacts|deals)/[^/]+\.md\Z")
 
 
 def journal_path(root: Path) -> Path:
+    """Where the journal of `root` is (the directory may not exist yet)."""
     return own_directory(root) / JOURNAL_NAME
 
 
 def temp_name(target: str, token: str) -> str:
     """The temp file beside `target` (relative to the root): dot-prefixed and ending in .tmp, so no reader
-    mistakes it for a record."""
+    mistakes it for a record (and .gitignore ignores it); not atomic_write's pattern, so its clean-up of a
+    killed write's leftovers never takes a batch's files."""
     directory, _, name = target.rpartition("/")
     return f"{directory}/.{name}.batch-{token}.tmp"
 
 
 def write_journal(root: Path, state: str, pairs: list[tuple[str, str]]) -> None:
-    path = journal_path(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps({"state": state, "files": pairs}).encode("utf-8"))
+    """Replace the journal atomically and durably; funnel's own directory is made when missing, and nothing
+    there is ever written through a link."""
+    directory = ensure_own_directory(root)
+    if directory is None or directory != own_directory(root):
+        raise OSError(errno.EACCES, "cannot write the import journal in funnel's own directory",
+                      str(own_directory(root)))
+    data = json.dumps({"state": state, "files": pairs}).encode("utf-8")
+    temp = directory / f".{JOURNAL_NAME}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, directory / JOURNAL_NAME)  # replaces a link itself, never its target
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(directory)
 
 
 def remove_journal(root: Path) -> None:
@@ -55,9 +76,10 @@ def remove_journal(root: Path) -> None:
 
 
 def pending(root: Path) -> bool:
-    """Whether an unfinished batch left a journal (one stat: every command asks)."""
+    """Whether an unfinished batch left a journal (one lstat: every command that loads the workspace asks)."""
     try:
-        return journal_path(root).is_file()
+        os.lstat(journal_path(root))
+        return True
     except OSError:
         return False
 
@@ -66,14 +88,17 @@ def recover(root: Path) -> str | None:
     """Finish an unfinished batch: roll forward a committed one, roll back a pending one. The caller holds
     the workspace lock. Returns "forward", "back" or None (nothing to do)."""
     path = journal_path(root)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
+    if not pending(root):
         return None
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(MAX_JOURNAL + 1)
+    fd = open_own_file(path, writable=False, max_size=MAX_JOURNAL)
+    data = b""
+    if fd is not None:  # a link, a FIFO or a huge file is no journal of ours: it is removed, nothing replayed
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_JOURNAL + 1)
     pairs, state = _read(data)
     for temp, target in pairs:
+        if os.path.islink(root / temp) or leads_outside(root, temp) or leads_outside(root, target):
+            continue
         if state == "commit":
             with contextlib.suppress(FileNotFoundError):
                 os.replace(root / temp, root / target)
@@ -83,7 +108,7 @@ def recover(root: Path) -> str | None:
     for directory in {target.split("/")[0] for _, target in pairs}:
         with contextlib.suppress(OSError):
             _fsync_dir(root / directory)
-    os.unlink(path)
+    discard(path)
     return "forward" if state == "commit" else "back"
 
 

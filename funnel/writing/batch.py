@@ -30,7 +30,7 @@ from ..model.schema import DIR_OF_KIND
 from ..store import journal
 from ..store.atomic import LockTimeout, workspace_lock
 from ..store.workspace import load_workspace, mint_id
-from .writes import Refused, edit_text
+from .writes import Refused, edit_text, refuse_outside
 
 Progress = Callable[[int], None]
 
@@ -240,6 +240,7 @@ def write_all(root: Path, files: list[tuple[str, bytes, Record | None]], tick: P
     token = secrets.token_hex(6)
     pairs = [(journal.temp_name(path, token), path) for path, _, _ in files]
     for directory in sorted({path.split("/")[0] for path, _, _ in files}):
+        refuse_outside(root, directory)  # contacts/ or deals/ as a link out of the workspace: never written
         (root / directory).mkdir(exist_ok=True)
     journal.write_journal(root, "pending", pairs)
     # one sync for all the temp files: a fsync per file costs ~10 ms each on a busy disk (80 s for 8,800)
