@@ -414,3 +414,36 @@ def test_a_large_import_in_a_pipeline_is_silent_on_stderr(workspace, run):
     root = workspace({})
     result = run("import", "contacts", "--key", "email", "--root", str(root), input=HEADER + contact_rows(2500))
     assert (result.exit_code, result.stdout, result.stderr) == (0, "2500 created, 0 updated, 0 unchanged\n", "")
+
+
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_commit_commits_exactly_the_files_the_import_wrote(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    _git(root, "init", "-q")
+    _git(root, "config", "user.name", "Тест")
+    _git(root, "config", "user.email", "test@example.ru")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "start")
+    rows = HEADER + contact_rows(3) + "Иванов Пётр Сергеевич,ivanov@vodokanal.ru,referral,domestic,end_customer\n"
+    (root / "clients.csv").write_text(rows, encoding="utf-8")  # untracked: never swept into the commit
+    result = run("import", "contacts", str(root / "clients.csv"), "--key", "email", "--commit", "--root", str(root))
+    assert (result.exit_code, result.stdout) == (0, "3 created, 1 updated, 0 unchanged\n"), result.output
+    assert "committed" in result.stderr
+    assert _git(root, "log", "-1", "--format=%s%n%b").startswith(
+        "import contacts from clients.csv: 3 created, 1 updated\n")
+    assert "Funnel-Import: clients.csv" in _git(root, "log", "-1", "--format=%b")
+    assert len(_git(root, "show", "--name-only", "--format=", "HEAD").split()) == 4
+    assert _git(root, "status", "--porcelain") == "?? clients.csv\n"
+    # an uncommitted edit in a record the import would update: refused, nothing written
+    path = root / "contacts" / "c-ivanov01.md"
+    path.write_text(path.read_text(encoding="utf-8") + "Заметка.\n", encoding="utf-8")
+    before = record_files(root)
+    changed = rows.replace("referral", "exhibition") + "Новый,new@example.ru,website,domestic,end_customer\n"
+    refused = run("import", "contacts", "--key", "email", "--commit", "--root", str(root), input=changed)
+    assert refused.exit_code == 1 and "contacts/c-ivanov01.md has uncommitted edits" in refused.stderr
+    assert record_files(root) == before

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 import click
 
 from .. import output
 from .base import Context, WritingCommand, format_option, main, root_option
+from .writing import commit_option, prepare_commit
 
 LARGE = 2000  # rows: a progress bar on a terminal from this many on
 
@@ -39,10 +41,11 @@ LARGE = 2000  # rows: a progress bar on a terminal from this many on
 @click.option("--historical", is_flag=True, help="Deals that lived their stages elsewhere: gates up to the stage "
                                                  "held at import are not enforced; records imported_from/imported_at.")
 @click.option("--dry-run", is_flag=True, help="Validate everything and say what would change; write nothing.")
+@commit_option
 @root_option
 @format_option("text", "json")
 def import_command(kind, file, input_format, encoding, maps, values, date_format, decimal_comma, sets, key,
-                   contact_key, histories, historical, dry_run, root, output_format):
+                   contact_key, histories, historical, dry_run, commit, root, output_format):
     """Import contacts or deals from FILE (or - for stdin): all or nothing.
 
     Columns feed the fields they are named after (id or label, any case, any language) or --map says. If any
@@ -65,12 +68,14 @@ def import_command(kind, file, input_format, encoding, maps, values, date_format
     if encoding:
         check_encoding(encoding)
     data, name = _read_source(file)
+    committer = prepare_commit(commit, root_dir) if not dry_run else None
     options = ImportOptions(kind[:-1], list(maps), list(values), list(sets), list(histories), date_format,
                             decimal_comma, key, contact_key, historical, dry_run)
     with contextlib.ExitStack() as stack:
         try:
             summary = import_records(root_dir, data, name, options, input_format, encoding,
-                                     _progress(stack) if sys.stderr.isatty() else None)
+                                     _progress(stack) if sys.stderr.isatty() else None,
+                                     committer.refuse_dirty if committer is not None else None)
         except ImportRefused as exc:
             stack.close()  # the bar's line ends before the problems
             output.write_lines((output.terminal_safe(line) for line in exc.problems), sys.stderr)
@@ -80,6 +85,20 @@ def import_command(kind, file, input_format, encoding, maps, values, date_format
             f"warning: not imported, no field matches: {', '.join(summary.unmapped)} "
             "(--map COLUMN=FIELD to import one, --map COLUMN=- to skip it)"))
     _report(summary, output_format)
+    if committer is not None:
+        _commit(committer, summary, kind, name)
+
+
+def _commit(committer, summary, kind: str, name: str) -> None:
+    """One commit of every file the import wrote (after the lock is released, as every --commit)."""
+    paths = [planned.path for planned in summary.records if planned.action in ("create", "update")]
+    if not summary.written or not paths:
+        output.note("nothing changed, nothing to commit")
+        return
+    source = "stdin" if name == "stdin" else Path(name).name
+    subject = f"import {kind} from {source}: {summary.created} created, {summary.updated} updated"
+    commit_id = committer.commit(paths, subject, {"Funnel-Import": source})
+    output.note(output.terminal_safe(f"committed {commit_id[:12]}: {subject}"))
 
 
 def _read_source(file: str) -> tuple[bytes, str]:

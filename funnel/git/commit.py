@@ -68,6 +68,15 @@ class Committer:
                                     f"they are not swept into this commit; nothing was written")
         return cls(repository)
 
+    def refuse_dirty(self, paths: Iterable[str]) -> None:
+        """Refuse when a record file among `paths` (relative to the workspace root: what a command is about to
+        overwrite, known only once it has planned, as an import's updates) holds uncommitted edits."""
+        wanted = set(paths)
+        dirty = [path for path in _dirty_record_paths(self.repository) if path in wanted]
+        if dirty:
+            raise CommitRefused(f"--commit: {dirty[0]} has uncommitted edits; commit or stash them first, so they "
+                                f"are not swept into this commit; nothing was written")
+
     def commit(self, paths: Iterable[str], subject: str, trailers: dict[str, str], body: str = "") -> str:
         """Commit exactly `paths` (relative to the workspace root); the new commit's id."""
         prefix = self.repository.prefix

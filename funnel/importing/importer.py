@@ -58,8 +58,10 @@ class ImportSummary:
 
 
 def import_records(root, data: bytes, source_name: str, options: ImportOptions, input_format: str | None = None,
-                   encoding: str | None = None, progress_for: ProgressFor | None = None) -> ImportSummary:
-    """Import `data` (the bytes of `source_name`, "stdin" for a pipe) into the workspace at `root`."""
+                   encoding: str | None = None, progress_for: ProgressFor | None = None,
+                   before_write: Callable[[list[str]], None] | None = None) -> ImportSummary:
+    """Import `data` (the bytes of `source_name`, "stdin" for a pipe) into the workspace at `root`.
+    `before_write(paths)`: a last refusal once everything is valid (see Batch.write)."""
     table = read_table(data, source_name, input_format, encoding)
     with Batch(root) as batch:
         mapping = build_mapping(batch.schema, table.columns, options)
@@ -71,7 +73,7 @@ def import_records(root, data: bytes, source_name: str, options: ImportOptions, 
         problems = [(line, message) for line, message in plan.problems]
         try:
             result = batch.write(plan.creates, plan.updates, dry_run=options.dry_run or bool(problems),
-                                 progress=tick)
+                                 progress=tick, before_write=before_write)
         except BatchRefused as refused:
             problems += [(problem.origin, problem.message) for problem in refused.problems]
             result = None

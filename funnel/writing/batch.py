@@ -114,7 +114,10 @@ class Batch:
 
     # -- the one entry point ----------------------------------------------------------------------------------
     def write(self, creates: list[NewRecord], updates: list[RecordUpdate], unchanged: list[Record] = (),
-              dry_run: bool = False, progress: Progress | None = None) -> BatchResult:
+              dry_run: bool = False, progress: Progress | None = None,
+              before_write: Callable[[list[str]], None] | None = None) -> BatchResult:
+        """Validate and write. `before_write(paths)` is a last refusal (raise to write nothing), once all is
+        valid: `--commit` refuses to overwrite a record holding uncommitted edits."""
         tick = progress or (lambda count: None)
         problems: list[BatchProblem] = []
         files: list[tuple[str, bytes, Record | None]] = []  # (path, new bytes, the record it replaces)
@@ -166,6 +169,8 @@ class Batch:
         updated = [new for _, new, _ in replaced.values()]
         if dry_run or not files:
             return BatchResult(created, updated, list(unchanged), False)
+        if before_write is not None:
+            before_write([path for path, _, _ in files])
         write_all(self.root, [(path, data, old) for path, data, old in files], tick)
         return BatchResult(created, updated, list(unchanged), True)
 
