@@ -120,13 +120,6 @@ def _root(ctx: click.Context):
     return find_root(explicit=root)
 
 
-def _workspace(ctx: click.Context):
-    """Every record, through the cache (ids, owners)."""
-    from ..views.query import open_view
-
-    return open_view(_root(ctx)).workspace
-
-
 def _schema(ctx: click.Context):
     """The schema alone: stages, fields and values need no record."""
     from ..model.schema import load_schema
@@ -162,9 +155,9 @@ def _suggest(name: str, ctx: click.Context, typed: str):
     if name in ("record_id", "deal_id", "contact_id"):
         return suggest.record_ids(_root(ctx), _schema(ctx), typed,
                                   {"deal_id": "deal", "contact_id": "contact"}.get(name))
-    if name == "owner":
-        return suggest.owners(_workspace(ctx), typed)
     schema = _schema(ctx)
+    if name == "owner":
+        return suggest.owners(_root(ctx), schema, typed)
     if name == "stage":
         return suggest.stages(schema, typed)
     if name == "reason":

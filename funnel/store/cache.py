@@ -612,6 +612,25 @@ class HashCache:
             cache.close()
 
 
+# -- what the last command saw, for shell completion ----------------------------------------------------------
+
+def remembered_values(root: Path, kind: str, name: str) -> list[str] | None:
+    """Every distinct text value of field `name` among the `kind` records as the cache last saw them — not
+    checked against the files, so only for suggestions (shell completion), never for a view. None when there
+    is no cache to ask."""
+    cache = Cache.open(root, create=False)
+    if cache is None:
+        return None
+    try:
+        rows = cache.db.execute("SELECT DISTINCT json_extract(data, ?) FROM files WHERE kind = ?",
+                                (f"$.f.{name}", kind)).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        cache.close()
+    return sorted(value for (value,) in rows if isinstance(value, str) and value)
+
+
 # -- one record and its neighbours, without the rest ------------------------------------------------------------
 
 def load_around(root: Path, schema: Schema, schema_bytes: bytes, prefix: str,

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Iterable
 
 from ..frontmatter.reader import MAX_FRONT_MATTER
-from ..model.records import Workspace, build_record
-from ..model.schema import Kind, Schema
-from ..store.cache import field_values
+from ..model.records import build_record
+from ..model.schema import OWNER, Kind, Schema
+from ..store.cache import field_values, remembered_values
 from ..store.paths import record_files
+from ..store.workspace import load_workspace
 from .query import COMPUTED
 
 Suggestion = tuple[str, str]
@@ -56,12 +57,14 @@ def loss_reasons(schema: Schema, typed: str) -> list[Suggestion]:
     return _starting(schema.loss_reasons.items(), typed)
 
 
-def owners(workspace: Workspace, typed: str) -> list[Suggestion]:
-    """Owners declared by the schema's team list and every owner a deal names."""
-    deals, _ = workspace.viewable("deal")
-    known = list(workspace.schema.owners) + sorted({value for value in field_values(deals, "owner")
-                                                   if isinstance(value, str) and value})
-    return _starting(((name, "") for name in dict.fromkeys(known)), typed)
+def owners(root: Path, schema: Schema, typed: str) -> list[Suggestion]:
+    """Owners declared by the schema's team list and every owner a deal names (as the cache last saw them: a
+    suggestion may be a command old, never a reason to read 10,000 files while a person waits)."""
+    seen = remembered_values(root, "deal", OWNER)
+    if seen is None:
+        deals, _ = load_workspace(root, schema, cached=True).viewable("deal")
+        seen = sorted({value for value in field_values(deals, OWNER) if isinstance(value, str) and value})
+    return _starting(((name, "") for name in dict.fromkeys(list(schema.owners) + seen)), typed)
 
 
 def _value_suggestions(kind: Kind, name: str, typed_value: str) -> list[Suggestion]:
