@@ -139,32 +139,36 @@ def _check_changes(root: Path, schema: Schema, index: _Index, changed: set[str],
 
     records = sorted(staged.values(), key=_path)
     base_records = [record for record in records if record.path not in changed] + list(before.values())
-    related = _related(schema, records, base_records, changed, [staged[p] for p in changed if p in staged],
-                       list(before.values()))
+    # one gate context per state; when no contact changed, the two share each deal's counterparty keys (a deal's
+    # keys read its contact, so a changed contact would make them differ)
+    after_context = GateContext.of(Workspace(root, schema, records))
+    contacts_changed = any(kind_of_path(path) == "contact" for path in changed)
+    before_context = GateContext.of(Workspace(root, schema, base_records),
+                                    shared_with=None if contacts_changed else after_context)
+    related = _related(schema, records, changed, (after_context, [staged[p] for p in changed if p in staged]),
+                       (before_context, list(before.values())))
     if related:
         # the neighbours are judged twice (after and before the commit): read them with exact positions
         fresh = _from_blobs(index, schema, {path: index.files[path] for path in related})
         records = [fresh.get(record.path, record) for record in records]
         base_records = [fresh.get(record.path, record) for record in base_records]
-    after = check_workspace(Workspace(root, schema, records), changed | related, digest)
+    after = check_workspace(Workspace(root, schema, records), changed | related, digest, after_context)
     if not related:
         return _outcome(after, len(changed))
-    known = set(check_workspace(Workspace(root, schema, base_records), related, digest))
+    known = set(check_workspace(Workspace(root, schema, base_records), related, digest, before_context))
     return _outcome([d for d in after if d.path in changed or d not in known], len(changed | related))
 
 
-def _related(schema: Schema, records: list[Record], base_records: list[Record], changed: set[str],
-             new_versions: list[Record], old_versions: list[Record]) -> set[str]:
+def _related(schema: Schema, records: list[Record], changed: set[str], after: tuple[GateContext, list[Record]],
+             before: tuple[GateContext, list[Record]]) -> set[str]:
     """Unchanged records whose judgement a change may alter: the same id, a reference to a changed record's id,
-    a deal of the same counterparty (the repeat-client rule)."""
+    a deal of the same counterparty (the repeat-client rule) after or before the change."""
     groupings = prior_deal_groupings(schema)
     related: set[str] = set()
-    for versions, pool in ((new_versions, records), (old_versions, base_records)):
-        if not versions:
-            continue
-        context = GateContext([r for r in pool if r.kind == "contact"], [r for r in pool if r.kind == "deal"])
+    for context, versions in (after, before):
         for record in versions:
             related.update(deal.path for deal in context.counterparty_deals(record, groupings))
+    new_versions, old_versions = after[1], before[1]
     ids = {record.id for record in new_versions + old_versions if record.id is not None}
     references = {kind: [name for name, spec in schema.kind(kind).fields.items() if spec.type == "contact"]
                   for kind in ("contact", "deal")}

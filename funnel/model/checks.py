@@ -73,10 +73,11 @@ def workspace_check(function: WorkspaceCheck) -> WorkspaceCheck:
 
 
 def check_workspace(workspace: Workspace, only: set[str] | None = None,
-                    digest: Callable[[Path], str] | None = None) -> list[Diagnostic]:
+                    digest: Callable[[Path], str] | None = None, context: GateContext | None = None) -> list[Diagnostic]:
     """Every problem in the workspace (or in the records whose paths are in `only`), sorted by place.
-    `digest`: how to hash an attached file (default: read it)."""
-    run = CheckRun(workspace, GateContext.of(workspace), digest)
+    `digest`: how to hash an attached file (default: read it); `context`: the gate context of these records,
+    when the caller has built it already."""
+    run = CheckRun(workspace, context or GateContext.of(workspace), digest)
     found: list[Diagnostic] = []
     for record in workspace.records:
         if only is not None and record.path not in only:

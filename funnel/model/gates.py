@@ -161,8 +161,10 @@ class GateContext:
         self._parent = _parent
 
     @classmethod
-    def of(cls, workspace) -> "GateContext":
-        return cls(workspace.contacts, workspace.deals)
+    def of(cls, workspace, shared_with: "GateContext | None" = None) -> "GateContext":
+        """The context of a workspace's records; `shared_with`: another context over mostly the same deals and
+        contacts (the same workspace before a change), whose counterparty keys this one reuses."""
+        return cls(workspace.contacts, workspace.deals, _keys=shared_with._keys if shared_with is not None else None)
 
     def replacing(self, record) -> "GateContext":
         """The context as it would be once `record` is written (a new or changed record)."""
