@@ -99,7 +99,8 @@ class Repository:
                 files[name] = oid
         return files, unmerged
 
-    def staged_changes(self, paths: Iterable[str], index_file: str | None = None) -> dict[str, tuple[str | None, str | None]]:
+    def staged_changes(self, paths: Iterable[str],
+                       index_file: str | None = None) -> dict[str, tuple[str | None, str | None]]:
         """{path: (blob at HEAD, blob in the index)} for every file under `paths` the index changes (None: not
         there, or not a regular file); with no commits yet, everything in the index is new."""
         head = self.head()
@@ -108,14 +109,8 @@ class Repository:
             return {path: (None, oid) for path, oid in files.items()}
         done = self.git("diff-index", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", head, "--", *paths,
                         env=_index_env(index_file))
-        changes: dict[str, tuple[str | None, str | None]] = {}
-        tokens = done.stdout.split(b"\0")
-        for meta, path in zip(tokens[0::2], tokens[1::2]):
-            old_mode, new_mode, old_id, new_id, _ = meta.decode().lstrip(":").split()
-            changes[path.decode("utf-8", "surrogateescape")] = (
-                old_id if old_mode in REGULAR_FILE_MODES else None,
-                new_id if new_mode in REGULAR_FILE_MODES and set(new_id) != {"0"} else None)
-        return changes
+        return {change.new_path or change.old_path: (change.old_blob, change.new_blob)
+                for change in _parse_raw(done.stdout.split(b"\0"))}
 
     def unstaged_paths(self, paths: Iterable[str], index_file: str | None = None) -> set[str]:
         """Files under `paths` whose working copy may differ from the index (`diff-files`: by stat, so a file
