@@ -234,6 +234,15 @@ def test_every_value_is_escaped(run, workspace):
                                      for row in section.find("dl").find_all("div")]
 
 
+def test_control_characters_and_bidi_overrides_are_shown_escaped(run, workspace):
+    title = "Насос\x1b[31m красный \u202eреверс\u202c конец"
+    root = workspace({**FILES, "deals/d-script01.md": deal(
+        "d-script01", "lead", f'title: "{title.encode("unicode_escape").decode()}"\ncontact: c-ivanov01\n'
+        "owner: ivanov\ncreated: 2026-11-20\n")})
+    card = parse(page_of(run, root)).find("li", cls="card")
+    assert card.find(cls="title").text() == "Насос\\x1b[31m красный \\u202eреверс\\u202c конец"
+
+
 def test_an_owner_and_a_period_choose_what_the_page_counts(run, workspace):
     root = workspace(FILES)
     page = page_of(run, root, "--owner", "ivanov", "--since", "2026-01-01", "--until", "2026-06-30")

@@ -21,7 +21,7 @@ from typing import Iterable
 
 from ..model.gates import GateContext
 from ..model.records import Record
-from ..output import format_amount, plural
+from ..output import format_amount, plural, terminal_safe
 from .board import CARD_LIMIT, OVERDUE_STYLE, STALE_STYLE, BoardColumn, build_board, footer, more_line, visible
 from .cards import body_lines, card_entries
 from .html_style import STYLESHEET
@@ -46,8 +46,10 @@ class PageMeta:
 
 
 def e(value: object) -> str:
-    """Any value as HTML text: escaped, quotes included, so it is safe in text and in attributes alike."""
-    return escape(value if isinstance(value, str) else str(value), quote=True)
+    """Any value as HTML text: escaped, quotes included, so it is safe in text and in attributes alike; control
+    characters, bidi overrides and undecodable bytes shown escaped as the terminal shows them (`\\x1b`,
+    `\\u202e`), so a title cannot reorder the text around it and the page is always valid UTF-8."""
+    return escape(terminal_safe(value if isinstance(value, str) else str(value)), quote=True)
 
 
 def amount(value: Decimal | None) -> str:
