@@ -103,7 +103,9 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
     """(seconds, exit code, peak resident KB, stderr) of one subprocess."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        # from the checkout itself: `python -m` puts the current directory before PYTHONPATH
+        checkout = env["PYTHONPATH"].split(os.pathsep)[0]
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err, cwd=checkout)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
