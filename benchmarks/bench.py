@@ -252,6 +252,8 @@ def run_shape(shape: str, deals: int, contacts: int | None, repeat: int, seed: i
         else:
             generate_plain(root, deals, contacts, seed=seed)
         generated = time.perf_counter() - start
+        if against is not None:  # a schema both funnels read: the older one's (a newer funnel reads it too)
+            shutil.copyfile(against / "schema.yaml", root / "schema.yaml")
         files = sum(1 for kind in ("contacts", "deals") for _ in (root / kind).glob("*.md"))
         timings = measure(root, repeat, cache_home, against)
         print(f"\n{shape} workspace: {deals} deals + {files - deals} contacts = {files} files "
