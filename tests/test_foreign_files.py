@@ -210,3 +210,20 @@ def test_check_of_a_linked_record_by_name_reports_the_link(workspace, run, tmp_p
     (root / "deals/d-link0002.md").symlink_to(tmp_path / "victim.md")
     result = run("check", str(root / "deals/d-link0002.md"), "--root", str(root))
     assert result.exit_code == 1 and "[link]" in result.stdout
+
+
+def test_a_fifo_named_like_a_record_is_named_and_never_opened(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    os.mkfifo(root / "deals/d-fifo0001.md")  # opening it to read would wait forever
+    result = run("check", "--root", str(root))
+    assert "deals/d-fifo0001.md:1:1: warning: not a regular file (a named pipe, socket or device); funnel does " \
+           "not open it [stray-file]" in result.stdout
+    assert run("board", "--root", str(root)).exit_code == 0
+
+
+def test_a_killed_attachs_half_copy_is_removed_by_the_next_attach(workspace, run, tmp_path):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "acceptance"),
+                      "deals/d-aaaa0001/.akt.pdf.0123456789ab.tmp": b"half a copy"})
+    (tmp_path / "akt.pdf").write_bytes(b"%PDF-1.7")
+    assert run("attach", "d-aaaa0001", str(tmp_path / "akt.pdf"), "--root", str(root)).exit_code == 0
+    assert sorted(os.listdir(root / "deals/d-aaaa0001")) == ["akt.pdf"]

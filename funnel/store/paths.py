@@ -106,6 +106,9 @@ def stray_files(root: Path, deal_ids: set[str]) -> list[Stray]:
             elif entry.is_symlink():
                 found.append(Stray(relative, "warning", "stray-file",
                                    f"a symbolic link, not a record; funnel does not read it"))
+            elif not entry.is_file(follow_symlinks=False):
+                found.append(Stray(relative, "warning", "stray-file",
+                                   "not a regular file (a named pipe, socket or device); funnel does not open it"))
             elif not entry.name.endswith(".md") or entry.name.startswith("."):
                 found.append(Stray(relative, "warning", "stray-file",
                                    f"not a record file (records are {directory}/<id>.md); funnel does not read it"))

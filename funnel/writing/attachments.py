@@ -13,7 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..store.atomic import copy_new
+from ..store.atomic import copy_new, remove_stale_temp_files
 from ..model.checks import file_sha256
 from ..model.records import Record
 from ..model.schema import DIR_OF_KIND
@@ -111,6 +111,7 @@ def store(folder: Path, name: str, source, created: list[Path]) -> tuple[str, st
     if not folder.exists():
         folder.mkdir(parents=True)
         created.append(folder)
+    remove_stale_temp_files(folder)  # a killed attach's half copy (we hold the workspace lock)
     taken: list[Path] = []  # names already in use: one of them may hold these very bytes
     for number in range(1, 1000):
         candidate = name if number == 1 else (f"{stem}-{number}.{suffix}" if suffix else f"{stem}-{number}")
