@@ -227,3 +227,15 @@ def test_a_killed_attachs_half_copy_is_removed_by_the_next_attach(workspace, run
     (tmp_path / "akt.pdf").write_bytes(b"%PDF-1.7")
     assert run("attach", "d-aaaa0001", str(tmp_path / "akt.pdf"), "--root", str(root)).exit_code == 0
     assert sorted(os.listdir(root / "deals/d-aaaa0001")) == ["akt.pdf"]
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_not_read(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT})
+    with open(os.path.join(bytes(root), b"deals/d-bad\xff.md"), "wb") as handle:
+        handle.write(b"---\nid: d-bad\nstage: lead\n---\n")
+    board = run("board", "--root", str(root))  # the cache cannot store such a name: it is not read at all
+    assert board.exit_code == 0
+    result = run("check", "--root", str(root))
+    assert result.exit_code == 1
+    assert "deals/d-bad\\xff.md:1:1: error: the file name is not valid UTF-8, so it is no id; rename the file " \
+           "(funnel does not read it) [file-name]" in result.stdout

@@ -73,7 +73,7 @@ def record_files(root: Path) -> Iterable[tuple[str, str, os.DirEntry]]:
     for directory, kind in readable_folders(root):
         try:
             entries = [entry for entry in os.scandir(os.path.join(root, directory))
-                       if entry.name.endswith(".md") and not entry.name.startswith(".")
+                       if entry.name.endswith(".md") and not entry.name.startswith(".") and _is_text(entry.name)
                        and (entry.is_symlink() or entry.is_file(follow_symlinks=False))]
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue  # a folder that cannot be listed is named by folder_problems
@@ -96,6 +96,11 @@ def stray_files(root: Path, deal_ids: set[str]) -> list[Stray]:
         for entry in entries:
             relative = f"{directory}/{entry.name}"
             if entry.name == KEEP_FILE or TEMP_NAME.match(entry.name):
+                continue
+            if not _is_text(entry.name):
+                found.append(Stray(relative, "error", "file-name",
+                                   "the file name is not valid UTF-8, so it is no id; rename the file "
+                                   "(funnel does not read it)"))
                 continue
             if entry.is_dir(follow_symlinks=False):
                 if kind == "deal" and entry.name in deal_ids:
@@ -125,6 +130,16 @@ def _files_under(root: Path, folder: str) -> list[Stray]:
                                f"in a subfolder of {folder.split('/')[0]}/, so not read as a record; funnel does "
                                "not validate or show it (records sit directly in the folder)"))
     return found
+
+
+def _is_text(name: str) -> bool:
+    """False for a name that was not UTF-8 on disk (kept by Python as lone surrogates): no id is spelt so,
+    and no text store (the cache, JSON) can hold it as it is."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def kind_of_path(relative: str) -> str | None:
