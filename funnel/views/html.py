@@ -124,7 +124,7 @@ def header(meta: PageMeta, today: date, period: Period, owner: str | None, skipp
     facts = [("Workspace", meta.workspace_name),
              ("Revision", meta.revision or "not in a git repository"),
              ("Period", period_text(period.as_json(), "events")
-              + ("" if period.unbounded else " (board, forecast and payments: now)")),
+              + ("" if period.unbounded else " (the board and the forecast: now)")),
              ("As of", today.isoformat()),
              ("Made", meta.made.isoformat(sep=" ", timespec="minutes"))]
     if owner is not None:
