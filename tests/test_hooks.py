@@ -136,3 +136,32 @@ def test_outside_a_repository_install_refuses_in_one_line(workspace, run):
     root = workspace({})
     result = run("hooks", "install", "--root", str(root))
     assert result.exit_code == 1 and "not inside a git repository" in result.stderr
+
+
+def test_right_after_init_with_the_hooks_installed_commit_works_and_a_refused_commit_stages_nothing(tmp_path, run):
+    """A new user's first steps: init, hooks install, then `contact add --commit` before schema.yaml itself is
+    committed. The hook judges by the working tree's schema (and says so); a commit the hook refuses leaves the
+    written file unstaged, so the next --commit is not blocked by "other changes staged"."""
+    root = tmp_path / "pipeline"
+    assert run("init", str(root)).exit_code == 0
+    git(root, "config", "user.name", "Анна Петрова")
+    git(root, "config", "user.email", "anna@example.ru")
+    install(run, root)
+    added = run("contact", "add", "--set", "name=Иванов Пётр", "--set", "phone=+7 912 345-67-89",
+                "--set", "source=website", "--set", "equipment_preference=domestic",
+                "--set", "client_type=end_customer", "--commit", "--root", str(root))
+    assert added.exit_code == 0, added.stderr
+    assert git(root, "log", "-1", "--format=%s").stdout.startswith("contact c-")
+    assert git(root, "diff", "--cached", "--name-only").stdout == ""
+    # a commit the hook refuses while the write itself passes: the committed schema lists the team, the
+    # working tree's (not staged) does not
+    schema = (root / "schema.yaml").read_text(encoding="utf-8")
+    (root / "schema.yaml").write_text(schema + "\nowners: [petrova]\n", encoding="utf-8")
+    git(root, "add", "schema.yaml", ".gitignore")
+    assert commit(root).returncode == 0
+    (root / "schema.yaml").write_text(schema, encoding="utf-8")
+    refused = run("deal", "add", "--contact", added.stdout.strip(), "--set", "title=Котельная",
+                  "--set", "owner=ivanov", "--commit", "--root", str(root))
+    assert refused.exit_code == 1 and "not committed" in refused.stderr and "unknown-owner" in refused.stderr
+    assert git(root, "diff", "--cached", "--name-only").stdout == ""  # nothing left staged
+    assert len(list((root / "deals").glob("d-*.md"))) == 1  # written, in the working tree

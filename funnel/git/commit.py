@@ -87,8 +87,16 @@ class Committer:
         done = self.repository.git("commit", "--quiet", "--file=-", "--", *paths, input=message.encode("utf-8"),
                                    check=False)
         if done.returncode != 0:
-            lines = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"written and staged, but not committed: {lines[-1] if lines else 'git commit failed'}")
+            # a hook (or git) refused: the files stay written, but not staged, so the next --commit is not
+            # refused for "other changes staged" and nothing half-committed is left in the index
+            if self.repository.head() is not None:
+                self.repository.git("reset", "--quiet", "--", *paths, check=False)
+            else:
+                self.repository.git("rm", "--cached", "--quiet", "--", *paths, check=False)
+            said = (done.stdout + done.stderr).decode("utf-8", "replace").strip().splitlines()
+            reasons = "".join(f"\n  {line}" for line in said[-20:]) or "\n  git commit failed"
+            raise GitError(f"written but not committed: git (or its pre-commit hook) refused:{reasons}\n"
+                           f"the change is in the working tree, unstaged")
         return self.repository.git("rev-parse", "HEAD").stdout.decode().strip()
 
 

@@ -85,8 +85,18 @@ def _check_staged(root: Path, digest: Callable[[Path], str] | None) -> CheckOutc
         return _outcome()
     schema_oid = index.files.get(SCHEMA_FILE)
     if schema_oid is None:
-        return _outcome([Diagnostic(SCHEMA_FILE, 1, 1, "error", "schema-missing",
-                                       "schema.yaml is not in the index: the commit would hold no pipeline")], 0)
+        # the first commits after `funnel init` (records committed with --commit before the pipeline itself):
+        # judged by the working tree's schema.yaml, and said — a clone of this commit would hold no pipeline
+        try:
+            working_schema = parse_schema((root / SCHEMA_FILE).read_bytes(), SCHEMA_FILE)
+        except (OSError, SchemaError):
+            return _outcome([Diagnostic(SCHEMA_FILE, 1, 1, "error", "schema-missing",
+                                           "schema.yaml is not in the index: the commit would hold no pipeline")], 0)
+        outcome = _check_changes(root, working_schema, index, set(index.changes), index.unstaged(), digest)
+        note = Diagnostic(SCHEMA_FILE, 1, 1, "warning", "schema-not-committed",
+                          "schema.yaml is not committed: judged by the working tree's; commit it too "
+                          "(git add schema.yaml), or a clone holds records without their pipeline")
+        return _outcome([note] + list(outcome.diagnostics), outcome.checked)
     schema_bytes = index.blobs([schema_oid]).get(schema_oid, b"")
     try:
         schema = parse_schema(schema_bytes, SCHEMA_FILE)
