@@ -113,3 +113,21 @@ def test_outside_a_repository_it_is_one_line(workspace, run):
 
 def test_staged_and_paths_do_not_mix(repo, run):
     assert run("check", "--staged", DEAL, "--root", str(repo)).exit_code == 2
+
+
+def test_imported_at_added_to_a_record_that_already_existed_fails(repo, run):
+    # the exemption of `import --historical` cannot be hand-written onto a live deal
+    path = repo / DEAL
+    path.write_text(VALID.replace("history:", "imported_at: 2026-01-01T00:00:00+00:00\nhistory:"), encoding="utf-8")
+    git(repo, "add", DEAL)
+    result = check_staged(run, repo, "--format", "json")
+    assert result.exit_code == 1
+    assert [(p["path"], p["code"]) for p in json.loads(result.stdout)] == [(DEAL, "imported-at")]
+
+
+def test_a_record_imported_with_historical_passes_staged(repo, run):
+    rows = "title,contact,owner,stage\nСтарая сделка,c-ivanov01,ivanov,needs\n"
+    assert run("import", "deals", "--historical", "--root", str(repo), input=rows).exit_code == 0
+    git(repo, "add", "-A")
+    result = check_staged(run, repo)
+    assert result.exit_code == 0, result.stdout

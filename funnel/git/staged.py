@@ -163,10 +163,26 @@ def _check_changes(root: Path, schema: Schema, index: _Index, changed: set[str],
         records = [fresh.get(record.path, record) for record in records]
         base_records = [fresh.get(record.path, record) for record in base_records]
     after = check_workspace(Workspace(root, schema, records), changed | related, digest, after_context)
+    after += _imported_at_changes(staged, before)
     if not related:
         return _outcome(after, len(changed))
     known = set(check_workspace(Workspace(root, schema, base_records), related, digest, before_context))
     return _outcome([d for d in after if d.path in changed or d not in known], len(changed | related))
+
+
+def _imported_at_changes(staged: dict[str, Record], before: dict[str, Record]) -> list[Diagnostic]:
+    """`imported_at` exempts a deal from the gates it lived elsewhere: only `import --historical` sets it, when it
+    creates the record. A commit that adds or changes it on a record that already existed is an error."""
+    found = []
+    for path, old in before.items():
+        new = staged.get(path)
+        if new is None or new.fields.get("imported_at") in (None, old.fields.get("imported_at")):
+            continue
+        line, column = new.where("imported_at")
+        found.append(Diagnostic(path, line, column, "error", "imported-at",
+                                "imported_at: added or changed on a record that already existed; only "
+                                "'funnel import --historical' sets it, on the records it creates"))
+    return found
 
 
 def _related(schema: Schema, records: list[Record], changed: set[str], after: tuple[GateContext, list[Record]],

@@ -115,7 +115,7 @@ def build_mapping(schema: Schema, columns: list[str], options: ImportOptions) ->
         if not found or not equals or not name.strip():
             raise UsageError(f"--value: '{text}' is not FIELD:FROM=TO")
         name = _field(kind, name, "--value")
-        if name not in fields and not (name == "stage" and history):
+        if name not in fields:
             raise UsageError(f"--value: no column feeds field '{name}' (map one with --map COLUMN={name})")
         translations.setdefault(name, {})[source] = target.strip()
     constants = {}
