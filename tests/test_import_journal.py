@@ -45,16 +45,17 @@ def test_a_killed_import_leaves_all_or_nothing_after_the_next_command(workspace,
     path = journal.journal_path(root)
     killed_midway = 0
     outcomes = set()
-    for attempt in range(8):
+    for attempt in range(10):
         for record in (root / "contacts").glob("*.md"):
             record.unlink()
         process = subprocess.Popen(FUNNEL + ["import", "contacts", str(source), "--root", str(root)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # every other attempt waits for the commit point, to kill among the renames
-        wanted = b'"commit"' if attempt % 2 else b""
+        # a random point after the journal is written: among the temp files being written (it rolls back), or,
+        # every other attempt, among the renames after the commit point (it rolls forward)
+        wanted = b'"commit"' if attempt % 2 else b'"pending"'
         while process.poll() is None and not (path.exists() and wanted in _read(path)):
-            time.sleep(0.0005)
-        time.sleep(random.uniform(0, 0.005 if wanted else 0.25))  # a random point after the journal is written
+            time.sleep(0.0002)
+        time.sleep(random.uniform(0, 0.003))
         alive = process.poll() is None
         process.send_signal(signal.SIGKILL)
         process.wait()
