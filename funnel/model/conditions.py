@@ -20,7 +20,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, ClassVar, Iterable, Protocol
 
 from .matching import is_blank as text_is_blank
 
@@ -240,10 +240,13 @@ def _parse_parts(value, path, key, reader) -> tuple[Condition, ...]:
                  for index, part in enumerate(reader.sequence(value, path + (key,), key)))
 
 
-@parses("all")
 @dataclass(frozen=True)
-class All(Condition):
+class _Combination(Condition):
+    """Conditions joined by `all` or `any`: one shape, its quantifier and its word the only difference."""
+
     parts: tuple[Condition, ...]
+    quantifier: ClassVar[Callable[[Iterable[bool]], bool]]
+    word: ClassVar[str]
 
     @property
     def fields(self):
@@ -254,32 +257,28 @@ class All(Condition):
         return cls(_parse_parts(value, path, key, reader))
 
     def holds(self, record, context) -> bool:
-        return all(part.holds(record, context) for part in self.parts)
+        return type(self).quantifier(part.holds(record, context) for part in self.parts)
 
     def describe(self, kind) -> str:
-        return " and ".join(part.describe(kind) for part in self.parts)
+        return f" {self.word} ".join(part.describe(kind) for part in self.parts)
+
+
+@parses("all")
+@dataclass(frozen=True)
+class All(_Combination):
+    """`{all: [C, …]}`: every condition holds."""
+
+    quantifier = all
+    word = "and"
 
 
 @parses("any")
 @dataclass(frozen=True)
-class AnyHolds(Condition):
+class AnyHolds(_Combination):
     """`{any: [C, …]}`: at least one of the conditions holds (AnyOf is about fields holding values)."""
 
-    parts: tuple[Condition, ...]
-
-    @property
-    def fields(self):
-        return tuple(dict.fromkeys(name for part in self.parts for name in part.fields))
-
-    @classmethod
-    def parse(cls, value, path, key, reader):
-        return cls(_parse_parts(value, path, key, reader))
-
-    def holds(self, record, context) -> bool:
-        return any(part.holds(record, context) for part in self.parts)
-
-    def describe(self, kind) -> str:
-        return " or ".join(part.describe(kind) for part in self.parts)
+    quantifier = any
+    word = "or"
 
 
 @parses("not")
