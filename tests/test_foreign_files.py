@@ -239,3 +239,14 @@ def test_a_file_name_that_is_not_utf8_is_named_and_not_read(workspace, run):
     assert result.exit_code == 1
     assert "deals/d-bad\\xff.md:1:1: error: the file name is not valid UTF-8, so it is no id; rename the file " \
            "(funnel does not read it) [file-name]" in result.stdout
+
+
+def test_an_attachment_that_is_a_pipe_is_named_not_read(workspace, run):
+    digest = "0" * 64
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-aaaa0001.md": full_deal(
+        "d-aaaa0001", "acceptance", extra=f"acceptance_docs:\n  - {{path: deals/d-aaaa0001/akt.pdf, sha256: {digest}}}\n")})
+    (root / "deals/d-aaaa0001").mkdir()
+    os.mkfifo(root / "deals/d-aaaa0001/akt.pdf")
+    result = run("check", "--root", str(root))
+    assert "acceptance_docs[1]: 'deals/d-aaaa0001/akt.pdf' is not a regular file (a folder, pipe or device) " \
+           "[attachment-missing]" in result.stdout

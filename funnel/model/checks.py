@@ -228,6 +228,8 @@ def attachment_problem(root: Path, relative: str, sha256: str | None,
     if not resolved.is_relative_to(root.resolve()):
         return "attachment-escapes", f"path '{relative}' leads outside the workspace"
     if not resolved.is_file():
+        if resolved.exists():  # a folder, a named pipe, a device: never read (a pipe would hang the check)
+            return "attachment-missing", f"'{relative}' is not a regular file (a folder, pipe or device)"
         return "attachment-missing", f"file '{relative}' is missing"
     if sha256 is not None and (digest or file_sha256)(resolved) != sha256:
         return "attachment-hash", f"file '{relative}' does not match its sha256 (changed since it was attached)"
