@@ -447,3 +447,14 @@ def test_commit_commits_exactly_the_files_the_import_wrote(workspace, run):
     refused = run("import", "contacts", "--key", "email", "--commit", "--root", str(root), input=changed)
     assert refused.exit_code == 1 and "contacts/c-ivanov01.md has uncommitted edits" in refused.stderr
     assert record_files(root) == before
+
+
+def test_an_import_that_would_make_an_existing_deal_a_repeat_clients_is_refused(workspace, run):
+    live = full_deal("d-live0001", "proposal", drop=("debt_check",))
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-live0001.md": live})
+    assert run("check", "--root", str(root)).exit_code == 0
+    rows = "title,contact,owner,started\nСтарая сделка,c-ivanov01,ivanov,2025-01-10\n"
+    result = run("import", "deals", "--history", "lead=started", "--root", str(root), input=rows)
+    assert result.exit_code == 1
+    assert "stdin:2: deals/d-live0001.md: debt_check" in result.stderr
+    assert sorted(path.name for path in (root / "deals").glob("*.md")) == ["d-live0001.md"]

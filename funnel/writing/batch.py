@@ -24,7 +24,7 @@ from typing import Any, Callable
 from ..errors import FunnelError
 from ..frontmatter.editing import EditError, render_record
 from ..model.checks import CheckRun, Diagnostic, check_record
-from ..model.gates import GateContext
+from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import DIR_OF_KIND
 from ..store import journal
@@ -200,20 +200,34 @@ class Batch:
                          if d.severity == "error"]
             if progress:
                 progress(1)
+        before_run = CheckRun(workspace, GateContext.of(workspace), self.hashes.sha256)
+        groupings = prior_deal_groupings(self.schema)
+        if groupings:
+            # an existing deal of the same counterparty may become a repeat client's (an imported deal started
+            # earlier): it must not gain an error either
+            batch_records = new_records + [(new, origin) for _, new, origin in replaced.values()]
+            in_batch = {record.path for record, _ in batch_records}
+            for deal, origin in _affected_deals(batch_records, in_batch, run.context, groupings).values():
+                problems += [BatchProblem(origin, f"{deal.path}: {_message(d)}")
+                             for d in _new_errors(deal, deal, before_run, run)]
         if replaced:
-            before_run = CheckRun(workspace, GateContext.of(workspace), self.hashes.sha256)
             for old, new, origin in replaced.values():
-                before = Counter((d.code, d.message) for d in check_record(old, before_run))
-                for d in check_record(new, run):
-                    if d.severity != "error":
-                        continue
-                    if before[(d.code, d.message)] > 0:
-                        before[(d.code, d.message)] -= 1
-                        continue
-                    problems.append(BatchProblem(origin, _message(d)))
+                problems += [BatchProblem(origin, _message(d)) for d in _new_errors(old, new, before_run, run)]
                 if progress:
                     progress(1)
         return problems
+
+
+def _affected_deals(batch_records: list[tuple[Record, Any]], in_batch: set[str], context: GateContext,
+                    groupings) -> dict[str, tuple[Record, Any]]:
+    """Deals outside the batch whose gates read a record of it (the same counterparty, as the schema's
+    `prior_deal` groups deals), each with the origin of the first batch record that reaches it."""
+    affected: dict[str, tuple[Record, Any]] = {}
+    for record, origin in batch_records:
+        for deal in context.counterparty_deals(record, groupings):
+            if deal.path not in in_batch and deal.path not in affected:
+                affected[deal.path] = (deal, origin)
+    return affected
 
 
 def _reads_back_differently(record: Record, fields: list[tuple[str, Any]], data: bytes, body: str) -> str | None:
@@ -232,6 +246,19 @@ def _reads_back_differently(record: Record, fields: list[tuple[str, Any]], data:
     if body and parse_record_bytes(data, all_positions=False).body != body:
         return "body"
     return None
+
+
+def _new_errors(old: Record, new: Record, before_run: CheckRun, run: CheckRun) -> list[Diagnostic]:
+    before = Counter((d.code, d.message) for d in check_record(old, before_run))
+    added = []
+    for d in check_record(new, run):
+        if d.severity != "error":
+            continue
+        if before[(d.code, d.message)] > 0:
+            before[(d.code, d.message)] -= 1
+            continue
+        added.append(d)
+    return added
 
 
 def _message(diagnostic: Diagnostic) -> str:
