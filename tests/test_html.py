@@ -288,7 +288,7 @@ def revision(page: str) -> str:
 def test_the_header_names_the_revision(run, workspace):
     root = workspace(FILES)
     assert revision(page_of(run, root)) == "not in a git repository"
-    (root / ".gitignore").write_text(".funnel/\n")  # as `funnel init` writes it
+    (root / ".gitignore").write_text(".*.tmp\n")  # as `funnel init` writes it
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "demo")

@@ -29,7 +29,7 @@ def test_init_makes_a_workspace_and_a_git_repository(tmp_path, run):
     assert result.exit_code == 0, result.output
     assert (target / "schema.yaml").read_bytes() == REFERENCE_SCHEMA.read_bytes()
     assert (target / "contacts").is_dir() and (target / "deals").is_dir()
-    assert (target / ".gitignore").read_text(encoding="utf-8") == ".funnel/\n.*.tmp\n"
+    assert (target / ".gitignore").read_text(encoding="utf-8") == ".*.tmp\n"
     assert (target / ".git").is_dir()
     assert f"funnel workspace in {target}: schema.yaml, contacts/, deals/, .gitignore" in result.stdout
     # a fresh clone keeps the empty record folders
@@ -55,12 +55,12 @@ def test_inside_a_repository_no_nested_repository_is_made(tmp_path, run):
     assert not (target / ".git").exists()
 
 
-def test_an_existing_gitignore_gains_the_cache_line_once(tmp_path, run):
+def test_an_existing_gitignore_gains_the_temp_file_line_once(tmp_path, run):
     target = tmp_path / "crm"
     target.mkdir()
     (target / ".gitignore").write_text("*.pyc", encoding="utf-8")
     assert run("init", str(target)).exit_code == 0
-    assert (target / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n.funnel/\n.*.tmp\n"
+    assert (target / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n.*.tmp\n"
 
 
 def test_init_refuses_an_existing_workspace_and_writes_nothing(tmp_path, run):

@@ -17,9 +17,10 @@ from ..store.paths import KEEP_FILE, SCHEMA_FILE
 from ..store.workspace import WorkspaceError
 
 RECORD_DIRS = ("contacts", "deals")
-# what .gitignore must hold, each with the forms of it a person may have written: the local cache, and the
-# temp files a killed write leaves (the next write removes them; until then git status must not show them)
-IGNORED = ((".funnel/", ".funnel", "/.funnel/", "/.funnel"), (".*.tmp", "*.tmp"))
+# what .gitignore must hold, with the forms of it a person may have written: the temp files a killed write
+# leaves (the next write removes them; until then git status must not show them). Nothing else funnel makes
+# lives in the working tree: its cache, lock and journals are in the git directory (store/owndir.py).
+IGNORED = ((".*.tmp", "*.tmp"),)
 
 
 @dataclass
