@@ -158,15 +158,30 @@ class Workspace:
         return [record for record in self.records if record.kind == "deal"]
 
     def viewable(self, kind: str | None = None) -> tuple[list[Record], list[Record]]:
-        """(records a view can show, records it must skip). A record is skipped when it could not be read, a
-        value could not be typed, or its id is not its own (the id of another file too, or not the file's
-        name): a view never counts one deal twice. A deal that merely misses a gate is still shown."""
-        shown, skipped = [], []
+        """(records a view can show, records it must skip), in the workspace's order; new lists each call. A
+        record is skipped when it could not be read, a value could not be typed, or its id is not its own (the
+        id of another file too, or not the file's name): a view never counts one deal twice. A deal that merely
+        misses a gate is still shown. Split once per workspace (its records never change), for every kind at
+        once: a view asks for its kind and for what every kind skipped."""
+        split = self.__dict__.get("_viewable")
+        if split is None:
+            split = self._viewable = self._split_viewable()
+        shown, skipped = split.get(kind, ((), ()))
+        return list(shown), list(skipped)
+
+    def _split_viewable(self) -> dict[str | None, tuple[list[Record], list[Record]]]:
+        every: tuple[list[Record], list[Record]] = ([], [])
+        split: dict[str | None, tuple[list[Record], list[Record]]] = {None: every}
+        by_id = self.by_id
         for record in self.records:
-            if kind is not None and record.kind != kind:
-                continue
-            (skipped if record.broken or not self.owns_its_id(record) else shown).append(record)
-        return shown, skipped
+            record_id = record.id
+            good = not record.broken and record_id == record.stem and len(by_id[record_id]) == 1
+            lists = split.get(record.kind)
+            if lists is None:
+                lists = split[record.kind] = ([], [])
+            lists[0 if good else 1].append(record)
+            every[0 if good else 1].append(record)
+        return split
 
     def owns_its_id(self, record: Record) -> bool:
         """True when `record`'s id is its file's name and no other file's: a view never counts one deal

@@ -40,8 +40,14 @@ def lost_from(record, schema: Schema) -> Stage | None:
 
 def entered_current_stage(record) -> date | None:
     """The date the deal entered its current stage (see the module's docstring)."""
-    history = record.fields.get("history") or []
-    current = record.fields.get("stage")
+    fields = record.fields
+    return entered_stage(fields.get("history"), fields.get("stage"), fields.get("created"))
+
+
+def entered_stage(history: list | None, current: str | None, created) -> date | None:
+    """`entered_current_stage` from a deal's `history`, `stage` and `created` values (a view reads them as
+    whole columns)."""
+    history = history or []
     for index in range(len(history) - 1, -1, -1):
         entry = history[index]
         if entry.get("at") is not None and entry.get("stage") == current:
@@ -51,7 +57,6 @@ def entered_current_stage(record) -> date | None:
             return history[index]["at"].date()
     if history and history[-1].get("at") is not None:
         return history[-1]["at"].date()
-    created = record.fields.get("created")
     return created if isinstance(created, date) else None
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..model import aging
 from ..output import display_width, fit, format_amount, paint, plural, truncate, wrap
-from .query import ViewContext, client_name
+from . import query
+from .query import ViewContext
 from ..model.fieldtypes import exact_sum
 from ..model.records import Record
 from ..model.schema import Stage
@@ -76,27 +77,31 @@ class BoardColumn:
                 "deals": [card.as_json() for card in self.cards]}
 
 
-def board_card(deal: Record, context: ViewContext) -> BoardCard:
-    amount = deal.fields.get("amount")
-    days = aging.days_in_stage(deal, context.today)
-    return BoardCard(
-        id=deal.id, title=deal.fields.get("title") or "", client=client_name(deal, context) or "",
-        contact=deal.fields.get("contact"), owner=deal.fields.get("owner"),
-        amount=amount if isinstance(amount, Decimal) else None,
-        days_in_stage=days,
-        stale_days=aging.stale_days(deal, context.schema, context.today, days),
-        overdue_days=aging.overdue_days(deal, context.schema, context.today),
-    )
+def board_cards(deals: list[Record], context: ViewContext) -> list[BoardCard]:
+    """A card per deal, in the deals' order; every value is read as a whole column (`query.Column.values`)."""
+    from ..store.cache import field_values
+
+    days = query.days_in_stage(deals, context)
+    today = context.today
+    return [BoardCard(id=deal.id, title=title or "", client=client or "", contact=contact, owner=owner,
+                      amount=amount if isinstance(amount, Decimal) else None, days_in_stage=days_in_stage,
+                      stale_days=aging.stale_by(stage, days_in_stage), overdue_days=aging.overdue_by(stage, due, today))
+            for deal, title, client, contact, owner, amount, days_in_stage, stage, due in zip(
+                deals, field_values(deals, "title"), query.clients(deals, context), field_values(deals, "contact"),
+                field_values(deals, "owner"), field_values(deals, "amount"), days, query.stages(deals, context),
+                field_values(deals, aging.NEXT_ACTION_DUE))]
 
 
 def build_board(deals: list[Record], context: ViewContext, include_closed: bool = False) -> list[BoardColumn]:
     """The columns, in pipeline order, each holding its deals; empty stages included."""
+    from ..store.cache import field_values
+
     stages = context.schema.stages if include_closed else context.schema.active_stages
     columns = {stage.id: BoardColumn(stage) for stage in stages}
-    for deal in deals:
-        column = columns.get(deal.fields.get("stage"))
-        if column is not None:
-            column.cards.append(board_card(deal, context))
+    placed = [(deal, columns[stage_id]) for deal, stage_id in zip(deals, field_values(deals, "stage"))
+              if isinstance(stage_id, str) and stage_id in columns]
+    for (_, column), card in zip(placed, board_cards([deal for deal, _ in placed], context)):
+        column.cards.append(card)
     for column in columns.values():
         column.cards.sort(key=lambda card: (-(card.days_in_stage or 0), card.id))
     return list(columns.values())

@@ -69,13 +69,27 @@ class Column:
     name: str
     spec: FieldSpec
     read: Callable[[Record, ViewContext], Any]
+    read_all: Callable[[list[Record], ViewContext], list] | None = None  # `read` of many records, column-wise
 
     def value(self, record: Record, context: ViewContext) -> Any:
         return self.read(record, context)
 
+    def values(self, records: list[Record], context: ViewContext) -> list:
+        """`value` of every record (a view of 10,000 deals reads whole columns of the cache, not 10,000
+        mappings)."""
+        if self.read_all is not None:
+            return self.read_all(records, context)
+        return [self.read(record, context) for record in records]
+
 
 def _field_reader(name: str):
     return lambda record, context: record.fields.get(name)
+
+
+def _field_column(name: str):
+    from ..store.cache import field_values
+
+    return lambda records, context: field_values(records, name)
 
 
 def _contact_reader(name: str):
@@ -87,24 +101,80 @@ def _contact_reader(name: str):
 
 def client_name(record: Record, context: ViewContext) -> str | None:
     """Who a deal is with, in a word: the contact's company, else its name (else the contact id)."""
-    contact = context.contact_of(record)
+    return client_of(record.fields.get("contact"), context)
+
+
+def client_of(contact_id, context: ViewContext) -> str | None:
+    """`client_name` of a deal whose `contact` is `contact_id`."""
+    contact = context.workspace.contact(contact_id) if isinstance(contact_id, str) else None
     if contact is None:
-        return record.fields.get("contact")
+        return contact_id
     company = contact.fields.get("company")
     if isinstance(company, str) and company.strip():
         return company.strip()
     return contact.fields.get("name") or contact.id
 
 
+def clients(records: list[Record], context: ViewContext) -> list:
+    """`client_name` of every deal, each contact looked up once."""
+    from ..store.cache import field_values
+
+    known: dict = {}
+    found = []
+    for contact_id in field_values(records, "contact"):
+        try:
+            found.append(known[contact_id])
+        except KeyError:
+            found.append(known.setdefault(contact_id, client_of(contact_id, context)))
+        except TypeError:  # not a text (an invalid deal): no contact to look up
+            found.append(client_of(contact_id, context))
+    return found
+
+
+def stages(records: list[Record], context: ViewContext) -> list:
+    """The Stage of every deal (None where its `stage` is not one)."""
+    from ..store.cache import field_values
+
+    stage_by_id = context.schema.stage_by_id
+    return [stage_by_id.get(stage_id) if isinstance(stage_id, str) else None
+            for stage_id in field_values(records, "stage")]
+
+
+def days_in_stage(records: list[Record], context: ViewContext) -> list:
+    """`aging.days_in_stage` of every deal."""
+    from ..model.timeline import entered_stage
+    from ..store.cache import field_values
+
+    today = context.today
+    return [aging.days_since(entered_stage(history, stage_id, created), today) for history, stage_id, created in
+            zip(field_values(records, "history"), field_values(records, "stage"), field_values(records, "created"))]
+
+
+def stale_days(records: list[Record], context: ViewContext) -> list:
+    """`aging.stale_days` of every deal."""
+    return [aging.stale_by(stage, days) for stage, days in zip(stages(records, context),
+                                                               days_in_stage(records, context))]
+
+
+def overdue_days(records: list[Record], context: ViewContext) -> list:
+    """`aging.overdue_days` of every deal."""
+    from ..store.cache import field_values
+
+    today = context.today
+    return [aging.overdue_by(stage, due, today) for stage, due in zip(
+        stages(records, context), field_values(records, aging.NEXT_ACTION_DUE))]
+
+
 COMPUTED = {
     "deal": {
-        "client": (FieldSpec("client", StringType.name, "Client"), client_name),
+        "client": (FieldSpec("client", StringType.name, "Client"), client_name, clients),
         "days_in_stage": (FieldSpec("days_in_stage", IntegerType.name, "Days"),
-                          lambda record, context: aging.days_in_stage(record, context.today)),
+                          lambda record, context: aging.days_in_stage(record, context.today), days_in_stage),
         "stale_days": (FieldSpec("stale_days", IntegerType.name, "Stale by"),
-                       lambda record, context: aging.stale_days(record, context.schema, context.today)),
+                       lambda record, context: aging.stale_days(record, context.schema, context.today), stale_days),
         "overdue_days": (FieldSpec("overdue_days", IntegerType.name, "Overdue by"),
-                         lambda record, context: aging.overdue_days(record, context.schema, context.today)),
+                         lambda record, context: aging.overdue_days(record, context.schema, context.today),
+                         overdue_days),
     },
     "contact": {},
 }
@@ -115,10 +185,9 @@ def column(schema: Schema, kind: str, name: str) -> Column:
     closest known ones."""
     fields = schema.kind(kind).fields
     if name in fields:
-        return Column(name, fields[name], _field_reader(name))
+        return Column(name, fields[name], _field_reader(name), _field_column(name))
     if name in COMPUTED[kind]:
-        spec, read = COMPUTED[kind][name]
-        return Column(name, spec, read)
+        return Column(name, *COMPUTED[kind][name])
     head, dot, rest = name.partition(".")
     if kind == "deal" and dot and head == "contact" and rest in schema.kind("contact").fields:
         return Column(name, schema.kind("contact").fields[rest], _contact_reader(rest))
@@ -240,15 +309,7 @@ def default_columns(schema: Schema, kind: str, stale: bool = False, due: bool = 
 
 def rows(records: list[Record], chosen: list[Column], context: ViewContext) -> list[dict[str, Any]]:
     """`row` of every record, read column by column (plain fields straight from the cache's columns)."""
-    from ..store.cache import field_values
-
-    fields = context.schema.kind(records[0].kind).fields if records else {}
-    values = []
-    for item in chosen:
-        if item.name in fields and item.spec is fields[item.name]:
-            values.append(field_values(records, item.name))
-        else:
-            values.append([item.value(record, context) for record in records])
+    values = [item.values(records, context) for item in chosen]
     names = [item.name for item in chosen]
     return [dict(zip(names, cells)) for cells in zip(*values)] if chosen else [{} for _ in records]
 
