@@ -221,12 +221,25 @@ class Batch:
 def _affected_deals(batch_records: list[tuple[Record, Any]], in_batch: set[str], context: GateContext,
                     groupings) -> dict[str, tuple[Record, Any]]:
     """Deals outside the batch whose gates read a record of it (the same counterparty, as the schema's
-    `prior_deal` groups deals), each with the origin of the first batch record that reaches it."""
-    affected: dict[str, tuple[Record, Any]] = {}
+    `prior_deal` groups deals), each with the origin of the first batch record that reaches it. One pass over
+    the deals (counterparty_deals per record would scan them all once per record of a 10,000-row batch)."""
+    reached: dict[tuple, Any] = {}
     for record, origin in batch_records:
-        for deal in context.counterparty_deals(record, groupings):
-            if deal.path not in in_batch and deal.path not in affected:
-                affected[deal.path] = (deal, origin)
+        for same in groupings:
+            keys = context.counterparty_keys(record.id, record, same) if record.kind == "contact" \
+                else context._group_keys(record, same)
+            for key in keys:
+                reached.setdefault((same, key), origin)
+    affected: dict[str, tuple[Record, Any]] = {}
+    if not reached:
+        return affected
+    for deal in context.deals:
+        if deal.path in in_batch:
+            continue
+        origin = next((reached[(same, key)] for same in groupings for key in context._group_keys(deal, same)
+                       if (same, key) in reached), None)
+        if origin is not None:
+            affected[deal.path] = (deal, origin)
     return affected
 
 
