@@ -11,7 +11,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -39,6 +38,8 @@ def _fsync_dir(path: str) -> None:
 def _new_temp(directory: str, name: str) -> tuple[str, int]:
     """A new temp file beside `name`: dot-prefixed and ending in .tmp (TEMP_NAME), so a reader globbing `*.md`
     never mistakes a leftover for a record and the next write can clean it up."""
+    import secrets  # writes only; a view never pays for the import
+
     while True:
         tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
         try:

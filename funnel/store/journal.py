@@ -22,7 +22,6 @@ import errno
 import json
 import os
 import re
-import secrets
 from pathlib import Path
 
 from .owndir import CLOEXEC, NOFOLLOW, discard, ensure_own_directory, open_own_file, own_directory
@@ -54,6 +53,8 @@ def write_journal(root: Path, state: str, pairs: list[tuple[str, str]]) -> None:
     if directory is None or directory != own_directory(root):
         raise OSError(errno.EACCES, "cannot write the import journal in funnel's own directory",
                       str(own_directory(root)))
+    import secrets  # writes only; a view never pays for the import
+
     data = json.dumps({"state": state, "files": pairs}).encode("utf-8")
     temp = directory / f".{JOURNAL_NAME}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600)

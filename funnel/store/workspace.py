@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from pathlib import Path
 from typing import Iterable
 
@@ -172,6 +171,8 @@ def select_paths(workspace: Workspace, given: Iterable[str | os.PathLike]) -> se
 
 def mint_id(kind: str, taken: Iterable[str], length: int = 8) -> str:
     """A fresh random id: no shared counter, so two people on two branches never mint the same one."""
+    import secrets  # writes mint ids; a view never pays for the import
+
     taken = set(taken)
     while True:
         candidate = ID_PREFIX[kind] + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
