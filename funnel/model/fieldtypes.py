@@ -22,7 +22,7 @@ import json
 import operator
 import re
 from datetime import date, datetime
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
 from functools import cached_property
 from typing import Any, ClassVar, Iterable, Protocol
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import stat
 import time
 from pathlib import Path
 from typing import Iterator
 
+from .paths import TEMP_NAME
+
 __all__ = ["atomic_write", "copy_new", "remove_stale_temp_files", "workspace_lock", "LockTimeout"]
 
-# the name of atomic_write's temp file, `.NAME.<12 hex>.tmp`: dot-prefixed and ending in .tmp, so a reader
-# globbing `*.md` never mistakes a leftover for a record, and .gitignore ignores it (`.*.tmp`)
-TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.tmp\Z")
 
 
 class LockTimeout(TimeoutError):

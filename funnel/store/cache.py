@@ -36,7 +36,7 @@ from ..model.records import Record, build_record
 from ..model.schema import FieldSpec, Schema
 from .owndir import discard, ensure_own_directory, open_own_file, own_directory
 from .paths import SCHEMA_FILE, record_files
-from .workspace import link_record, unreadable_record
+from .recordfiles import link_record, unreadable_record
 
 DB_FILE = "cache.sqlite3"
 FORMAT = 4
@@ -242,7 +242,6 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
     changed: list[tuple] = []  # rows to write
     confirmed: list[str] = []  # racy rows whose bytes were checked and are no longer racy
     seen: set[str] = set()
-    fresh_before = started_ns + RACY_NS  # a row is fresh when mtime < checked_ns - RACY_NS
     for kind, relative, entry in record_files(root):
         if listing is not None:
             listing[relative] = kind
@@ -705,7 +704,7 @@ def _contacts(schema: Schema, db: sqlite3.Connection, afresh: dict[str, Record],
     """Every contact's id and the `fields` a counterparty grouping compares, as light stand-ins for records."""
     found = {}
     names = sorted(fields)
-    columns = "".join(f", json_extract(data, ?)" for _ in names)
+    columns = ", json_extract(data, ?)" * len(names)
     for contact_id, *values in db.execute(f"SELECT id{columns} FROM files WHERE kind = 'contact'",
                                           [f"$.f.{name}" for name in names]):
         found[contact_id] = SimpleNamespace(id=contact_id, fields=dict(zip(names, values)))

@@ -9,12 +9,16 @@ are not records (in subfolders, other names) are named by `stray_files` so `chec
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from ..model.schema import KIND_OF_DIR
-from .atomic import TEMP_NAME
+
+# the name of atomic_write's temp file, `.NAME.<12 hex>.tmp`: dot-prefixed and ending in .tmp, so a reader
+# globbing `*.md` never mistakes a leftover for a record, and .gitignore ignores it (`.*.tmp`)
+TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.tmp\Z")
 
 SCHEMA_FILE = "schema.yaml"
 KEEP_FILE = ".gitkeep"  # init's placeholder: git keeps no empty directory
@@ -110,7 +114,7 @@ def stray_files(root: Path, deal_ids: set[str]) -> list[Stray]:
                 continue  # reported with the records (a link where a record should be)
             elif entry.is_symlink():
                 found.append(Stray(relative, "warning", "stray-file",
-                                   f"a symbolic link, not a record; funnel does not read it"))
+                                   "a symbolic link, not a record; funnel does not read it"))
             elif not entry.is_file(follow_symlinks=False):
                 found.append(Stray(relative, "warning", "stray-file",
                                    "not a regular file (a named pipe, socket or device); funnel does not open it"))

@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from ..model.records import Record, Workspace, build_record, refused_record
+from ..model.records import Record, Workspace, build_record
 from ..model.matching import normal_form
 from ..model.schema import Schema, load_schema
+from .recordfiles import record_from_file
 from .paths import SCHEMA_FILE, folder_problems, kind_of_path, leads_outside, record_files
 from ..errors import FunnelError
 
@@ -50,31 +51,6 @@ def _usable_root(root: Path) -> Path:
     return root
 
 
-def link_record(kind: str, relative: str, entry: os.DirEntry) -> Record:
-    """A symbolic link where a record file should be: reported by `check`, skipped by views, refused by
-    writes, never followed."""
-    return refused_record(kind, relative, "link",
-                          f"is a symbolic link (to {os.readlink(entry.path)}); a record must be a regular file, "
-                          "and funnel neither reads nor writes through links")
-
-
-def unreadable_record(kind: str, relative: str, exc: OSError) -> Record:
-    """A record file that could not be opened (permission denied): one line for the person, not a crash."""
-    return refused_record(kind, relative, "unreadable", f"cannot be read: {exc.strerror or exc}")
-
-
-def read_record_file(schema: Schema, kind: str, relative: str, entry: os.DirEntry) -> Record:
-    """One record file, read and typed; a link or a file that cannot be opened is a record `check` reports."""
-    if entry.is_symlink():
-        return link_record(kind, relative, entry)
-    try:
-        with open(entry.path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return unreadable_record(kind, relative, exc)
-    return build_record(schema, kind, relative, data)
-
-
 def load_workspace(root: Path, schema: Schema | None = None, cached: bool = False) -> Workspace:
     """Every record of the workspace. `cached`: through the record cache in funnel's own directory (never stale; for
     commands that read many records); without it every file is read and parsed, with exact positions.
@@ -93,7 +69,7 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
         schema = schema or load_schema(root / SCHEMA_FILE)
         return Workspace(root, schema, load_records(root, schema, schema_bytes), folder_problems(root))
     schema = schema or load_schema(root / SCHEMA_FILE)
-    records = [read_record_file(schema, kind, relative, entry) for kind, relative, entry in record_files(root)]
+    records = [record_from_file(schema, kind, relative, entry) for kind, relative, entry in record_files(root)]
     return Workspace(root, schema, records, folder_problems(root))
 
 

@@ -218,7 +218,7 @@ def funnel_section(data: dict) -> str:
         f'each stage; beside them the conversion from the stage before.</p>',
         f'<div class="funnelwrap"><div class="tiles">{"".join(tile(*item) for item in tiles)}</div>',
         '<ol class="funnel" aria-label="Deals that reached each stage">',
-        f'<li class="head" aria-hidden="true"><span class="name">stage</span><span></span>'
+        '<li class="head" aria-hidden="true"><span class="name">stage</span><span></span>'
         f'<span class="num">reached</span><span class="num">conversion</span></li>',
         *rows,
         '</ol></div>',

@@ -240,12 +240,12 @@ class Transaction:
         before = Counter(_key(d) for d in self.diagnostics(before_records, self.context))
         added: list[Diagnostic] = []
         warnings: list[Diagnostic] = []
-        for diagnostic in self.diagnostics(after_records, new_context):
-            key = _key(diagnostic)
+        for found in self.diagnostics(after_records, new_context):
+            key = _key(found)
             if before[key] > 0:
                 before[key] -= 1
                 continue
-            (added if diagnostic.severity == "error" else warnings).append(diagnostic)
+            (added if found.severity == "error" else warnings).append(found)
         if added:
             raise Refused(f"{what}: refused, nothing written:", added, new.path)
         return tuple(warnings)
