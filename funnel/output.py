@@ -163,7 +163,7 @@ def _escaped(match: re.Match) -> str:
 def terminal_safe(text: str) -> str:
     """`text` with every character that could act on a terminal shown escaped; idempotent (the result holds
     none of them), so layout code may apply it to text that is already safe."""
-    if not UNSAFE_CHARS.search(text):
+    if text.isprintable() or not UNSAFE_CHARS.search(text):  # every unsafe character is unprintable
         return text
     return UNSAFE_CHARS.sub(_escaped, text)
 
@@ -259,6 +259,8 @@ ONE_CELL_TEXT = re.compile("[\u0020-\u007e\u00a0-\u02ff\u0370-\u0482\u048a-\u052
 
 def display_width(text: str) -> int:
     """Terminal cells `text` takes as shown: control characters count as their escaped form."""
+    if text.isprintable() and (text.isascii() or ONE_CELL_TEXT.fullmatch(text)):
+        return len(text)  # the common cell: nothing to escape (see terminal_safe), a cell a character
     text = terminal_safe(text)
     if text.isascii() or ONE_CELL_TEXT.fullmatch(text):
         return len(text)
