@@ -28,9 +28,8 @@ from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import DIR_OF_KIND
 from ..store import journal
-from ..store.atomic import LockTimeout, workspace_lock
-from ..store.workspace import load_workspace, mint_id
-from .writes import Refused, edit_text, refuse_outside
+from ..store.workspace import mint_id
+from .writes import LockedWorkspace, Refused, edit_text, refuse_outside
 
 Progress = Callable[[int], None]
 
@@ -73,37 +72,9 @@ class BatchResult:
     written: bool  # False for a dry run (or when there was nothing to write)
 
 
-class Batch:
+class Batch(LockedWorkspace):
     """One locked batch: `with Batch(root) as batch:` loads the workspace once (`batch.workspace`), the caller
     plans from it, and `batch.write(...)` validates and writes everything under that same lock."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._lock = workspace_lock(root)
-
-    def __enter__(self) -> "Batch":
-        try:
-            self._lock.__enter__()
-        except LockTimeout as exc:
-            raise Refused(str(exc)) from None
-        try:
-            from ..store.cache import HashCache
-
-            self.workspace: Workspace = load_workspace(self.root, cached=True)
-            self.hashes = HashCache(self.root)
-        except BaseException:
-            self._lock.__exit__(None, None, None)
-            raise
-        return self
-
-    def __exit__(self, *exc_info):
-        if exc_info[0] is None:
-            self.hashes.save()
-        return self._lock.__exit__(*exc_info)
-
-    @property
-    def schema(self):
-        return self.workspace.schema
 
     def mint(self, kind: str, taken: set[str]) -> str:
         """A fresh id no record of the workspace or of the batch (`taken`) has."""

@@ -136,14 +136,15 @@ class WriteResult:
         return f"{name}: set {', '.join(self.changed_fields)}"
 
 
-class Transaction:
-    """One locked read-modify-write of the workspace."""
+class LockedWorkspace:
+    """`with LockedWorkspace(root) as locked:` the workspace lock held and every record loaded once under it
+    (`locked.workspace`), attachment hashes saved at a clean exit: what a single write and a batch share."""
 
     def __init__(self, root: Path):
         self.root = root
         self._lock = workspace_lock(root)
 
-    def __enter__(self) -> "Transaction":
+    def __enter__(self):
         try:
             self._lock.__enter__()
         except LockTimeout as exc:
@@ -152,14 +153,17 @@ class Transaction:
             from ..store.cache import HashCache
 
             self.workspace: Workspace = load_workspace(self.root, cached=True)
-            self.context = GateContext.of(self.workspace)
             self.hashes = HashCache(self.root)
+            self.loaded()
         except BaseException:
             # `with` calls __exit__ only after __enter__ returned: release the lock here, or a broken schema
             # would keep it held for the rest of the process
             self._lock.__exit__(None, None, None)
             raise
         return self
+
+    def loaded(self) -> None:
+        """What a subclass prepares from the loaded workspace, still under the lock."""
 
     def __exit__(self, *exc_info):
         if exc_info[0] is None:
@@ -169,6 +173,13 @@ class Transaction:
     @property
     def schema(self) -> Schema:
         return self.workspace.schema
+
+
+class Transaction(LockedWorkspace):
+    """One locked read-modify-write of the workspace."""
+
+    def loaded(self) -> None:
+        self.context = GateContext.of(self.workspace)
 
     def resolve(self, text: str, kind: str | None = None) -> Record:
         try:
