@@ -177,6 +177,7 @@ def measure(root: Path, repeat: int, cache_home: Path, against: Path | None = No
                 elif command.setup == "touch":
                     with open(touched, "ab") as handle:
                         handle.write(f"Заметка {counter}b\n".encode())
+                counter += 1  # its own value: a `set` of the value just set would time a no-op for the other
                 other_seconds, _, other_peak, _ = run(argv(), other_env)
                 stage = "approval" if stage == "needs" else "needs"
                 other.runs.append(other_seconds)
