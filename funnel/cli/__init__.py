@@ -1,7 +1,7 @@
 """The command line: parse arguments, make one call into the model, print. Nothing else lives here.
 
 `base` holds the group and the options every command shares; each module beside it registers one family of
-commands on that group when imported.
+commands on that group when imported. May import every package of funnel; the only package that imports click.
 """
 
 from __future__ import annotations
