@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from .owndir import fsync_directory
 from .paths import TEMP_NAME
 
 __all__ = ["atomic_write", "copy_new", "remove_stale_temp_files", "workspace_lock", "LockTimeout"]
@@ -23,14 +24,6 @@ __all__ = ["atomic_write", "copy_new", "remove_stale_temp_files", "workspace_loc
 
 class LockTimeout(TimeoutError):
     """Another funnel command held the workspace lock for longer than we were willing to wait."""
-
-
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _new_temp(directory: str, name: str) -> tuple[str, int]:
@@ -70,7 +63,7 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
             os.unlink(tmp)
         raise
     # Without this the rename itself may be lost on power failure, leaving the old file.
-    _fsync_dir(directory or ".")
+    fsync_directory(directory or ".")
 
 
 def copy_new(source, path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
@@ -94,7 +87,7 @@ def copy_new(source, path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    _fsync_dir(directory or ".")
+    fsync_directory(directory or ".")
     return digest.hexdigest()
 
 

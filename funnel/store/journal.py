@@ -24,7 +24,8 @@ import os
 import re
 from pathlib import Path
 
-from .owndir import CLOEXEC, NOFOLLOW, discard, ensure_own_directory, open_own_file, own_directory
+from .owndir import (CLOEXEC, NOFOLLOW, discard, ensure_own_directory, fsync_directory, open_own_file,
+                     own_directory)
 from .paths import leads_outside
 
 JOURNAL_NAME = "import.journal"
@@ -68,7 +69,7 @@ def write_journal(root: Path, state: str, pairs: list[tuple[str, str]]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    _fsync_dir(directory)
+    fsync_directory(directory)
 
 
 def remove_journal(root: Path) -> None:
@@ -108,7 +109,7 @@ def recover(root: Path) -> str | None:
                 os.unlink(root / temp)
     for directory in {target.split("/")[0] for _, target in pairs}:
         with contextlib.suppress(OSError):
-            _fsync_dir(root / directory)
+            fsync_directory(root / directory)
     discard(path)
     return "forward" if state == "commit" else "back"
 
@@ -132,11 +133,3 @@ def _read(data: bytes) -> tuple[list[tuple[str, str]], str]:
                 and TEMP_NAME.fullmatch(temp.split("/", 1)[-1]) and ".." not in temp:
             pairs.append((temp, target))
     return pairs, state
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -151,3 +151,12 @@ def discard(path: Path) -> None:
             os.unlink(path)
     except OSError:
         pass
+
+
+def fsync_directory(path: str | os.PathLike) -> None:
+    """Make a rename or a new file in the directory `path` survive a crash (its entry, not only the bytes)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
