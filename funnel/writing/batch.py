@@ -28,6 +28,7 @@ from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import DIR_OF_KIND
 from ..store import journal
+from ..store.owndir import fsync_directory
 from ..store.workspace import mint_id
 from .writes import LockedWorkspace, Refused, edit_text, refuse_outside
 
@@ -267,7 +268,7 @@ def write_all(root: Path, files: list[tuple[str, bytes, Record | None]], tick: P
         if not sync_each:
             os.sync()
         for directory in {path.split("/")[0] for path, _, _ in files}:
-            journal._fsync_dir(root / directory)
+            fsync_directory(root / directory)
         journal.write_journal(root, "commit", pairs)
     except BaseException:
         # nothing was renamed yet: roll back now rather than leave it to the next command
@@ -277,7 +278,7 @@ def write_all(root: Path, files: list[tuple[str, bytes, Record | None]], tick: P
         os.replace(root / temp, root / target)
         tick(1)
     for directory in {path.split("/")[0] for path, _, _ in files}:
-        journal._fsync_dir(root / directory)
+        fsync_directory(root / directory)
     journal.remove_journal(root)
 
 
