@@ -355,6 +355,16 @@ def test_textconv_prints_stable_label_lines(three_authors, run, tmp_path):
     assert run("textconv", str(other), "--root", str(three_authors)).stdout_bytes == b"not a record\x00\xff"
 
 
+def test_textconv_shows_bidi_overrides_and_escapes_escaped(three_authors, run, tmp_path):
+    """git shows textconv's lines on a terminal: the one escaper of every text view (output.terminal_safe)
+    applies, bidi overrides included, not a narrower copy of it."""
+    copy = tmp_path / "XXXX_d-pump0001.md"
+    copy.write_text(APPROVAL.replace("title: Насосная станция", "title: \"Насос\\u202eная \\e[2J\""),
+                    encoding="utf-8")
+    lines = run("textconv", str(copy), "--root", str(three_authors)).stdout.splitlines()
+    assert "Title: Насос\\u202eная \\x1b[2J" in lines
+
+
 def test_git_diff_reads_records_through_textconv(three_authors):
     root = three_authors
     (root / ".gitattributes").write_text("deals/*.md diff=funnel\n", encoding="utf-8")

@@ -6,24 +6,17 @@ people and when two values are equal; each asks the field's type (funnel.model.f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..model.records import Record
 from ..model.schema import FieldSpec, Schema
-from ..output import to_json_value
+from ..output import terminal_safe, to_json_value
 from ..views.cards import stage_text
 
 EMPTY = "—"
 BODY = "body"
 BODY_LABEL = "Notes"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """`text` with control characters shown as `\\xNN`: a file from anyone never drives the terminal."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def same_value(spec: FieldSpec | None, old: Any, new: Any) -> bool:
@@ -56,13 +49,13 @@ def value_text(spec: FieldSpec | None, value: Any, schema: Schema) -> str:
     if value is None or value == "" or value == []:
         return EMPTY
     if spec is None:
-        return printable(str(to_json_value(value)))
-    return printable(" ⏎ ".join(spec.fieldtype.lines(value, ReviewView(schema))))
+        return terminal_safe(str(to_json_value(value)))
+    return terminal_safe(" ⏎ ".join(spec.fieldtype.lines(value, ReviewView(schema))))
 
 
 def item_text(spec: FieldSpec, item: Any, schema: Schema) -> str:
     """One item of a list field (a proposal, an attachment, a history entry, an option) as one line."""
-    return printable(spec.fieldtype.item_text(item, ReviewView(schema)))
+    return terminal_safe(spec.fieldtype.item_text(item, ReviewView(schema)))
 
 
 @dataclass(frozen=True)
@@ -79,7 +72,7 @@ class FieldChange:
 
 
 def field_change(spec: FieldSpec | None, name: str, old: Any, new: Any, schema: Schema) -> FieldChange:
-    label = printable((spec.label if spec is not None and spec.label else None) or name)
+    label = terminal_safe((spec.label if spec is not None and spec.label else None) or name)
     if spec is not None and spec.fieldtype.itemized and isinstance(old or [], list) and isinstance(new or [], list):
         lines = tuple(f"{label}: {line}" for line in _item_lines(spec, old or [], new or [], schema))
     else:

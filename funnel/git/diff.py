@@ -18,9 +18,9 @@ from ..frontmatter.reader import parse_record_bytes
 from ..model.records import Record, build_record
 from ..model.schema import Schema, SchemaError, parse_schema
 from ..model.fieldtypes import exact_sum
-from ..output import format_amount
+from ..output import format_amount, terminal_safe
 from ..store.paths import SCHEMA_FILE, kind_of_path
-from .changes import FieldChange, printable, record_changes, value_text
+from .changes import FieldChange, record_changes, value_text
 from .repo import GitError, Repository
 from .schema_diff import schema_diff
 from .snapshot import is_workspace_file, relative, repository_of, workspace_paths
@@ -288,7 +288,7 @@ def summary_line(diff: PipelineDiff) -> str:
             reason = record.loss_reason or "no reason"
             reasons[reason] = reasons.get(reason, 0) + 1
         parts.append(f"{len(lost)} lost: " + ", ".join(
-            printable(reason) + (f" ×{count}" if count > 1 else "") for reason, count in reasons.items()))
+            terminal_safe(reason) + (f" ×{count}" if count > 1 else "") for reason, count in reasons.items()))
     for change, word in (("added", "new"), ("removed", "removed"), ("edited", "edited")):
         if diff.count(change):
             parts.append(f"{diff.count(change)} {word}")
@@ -303,12 +303,12 @@ def summary_line(diff: PipelineDiff) -> str:
 def diff_lines(diff: PipelineDiff) -> list[str]:
     """The whole diff for people: the summary, the two sides, each record's change, schema changes, problems."""
     schema = diff.schema
-    lines = [summary_line(diff), f"{printable(diff.old_name)} → {printable(diff.new_name)}"]
+    lines = [summary_line(diff), f"{terminal_safe(diff.old_name)} → {terminal_safe(diff.new_name)}"]
     for record in diff.records:
         lines.append("")
         heading = f"{_word(record.change):<8} {record.kind} {record.id}"
         if record.title:
-            heading += f"  {printable(record.title)}"
+            heading += f"  {terminal_safe(record.title)}"
         lines.append(heading)
         stage_spec = schema.kind("deal").fields.get("stage")
         if record.change in ("moved", "won", "lost"):
@@ -333,12 +333,12 @@ def diff_lines(diff: PipelineDiff) -> list[str]:
             for verb in ("added", "removed", "changed"):
                 names = diff.schema_changes[section][verb]
                 if names:
-                    lines.append(f"    {title} {verb}: {printable(', '.join(names))}")
+                    lines.append(f"    {title} {verb}: {terminal_safe(', '.join(names))}")
     if diff.problems:
         lines.append("")
         for problem in diff.problems:
-            lines.append(f"{printable(problem.path)} ({printable(problem.side)}): cannot be read: "
-                         f"{printable(problem.message)}")
+            lines.append(f"{terminal_safe(problem.path)} ({terminal_safe(problem.side)}): cannot be read: "
+                         f"{terminal_safe(problem.message)}")
     return lines
 
 

@@ -14,8 +14,8 @@ from typing import Any
 from ..frontmatter.reader import parse_record_bytes
 from ..model.records import ID_PATTERN, Record, Workspace, build_record
 from ..model.schema import KIND_OF_DIR, Schema
-from ..output import to_json_value
-from .changes import FieldChange, printable, record_changes, value_text
+from ..output import terminal_safe, to_json_value
+from .changes import FieldChange, record_changes, value_text
 from .diff import read_working_file
 from .repo import find_repository
 
@@ -84,15 +84,15 @@ def record_history(workspace: Workspace, record: Record) -> RecordHistory:
 
     last_blob = None
     for commit, change in changes:
-        entry = Entry("commit", commit.at, commit=commit.commit, author=printable(commit.author),
-                      subject=printable(commit.subject))
+        entry = Entry("commit", commit.at, commit=commit.commit, author=terminal_safe(commit.author),
+                      subject=terminal_safe(commit.subject))
         if change is not None:
             before, before_body, _ = version(change.old_blob, change.old_path)
             after, after_body, problem = version(change.new_blob, change.new_path)
             if problem is not None:
                 entry.notes.append(f"cannot be read after this commit: {problem}")
             if change.status == "R" and change.old_path != change.new_path:
-                entry.notes.append(f"renamed from {printable(change.old_path or '')}")
+                entry.notes.append(f"renamed from {terminal_safe(change.old_path or '')}")
             if change.new_blob is None:
                 entry.notes.append("file removed")
             if after is not None or change.new_blob is None:
@@ -171,7 +171,7 @@ def history_lines(history: RecordHistory) -> list[str]:
     record = history.record
     stage_spec = history.schema.kind(record.kind).fields.get("stage")
     title = record.fields.get("title") or record.fields.get("name") or ""
-    lines = [f"{record.kind} {record.id}" + (f"  {printable(title)}" if isinstance(title, str) and title else "")]
+    lines = [f"{record.kind} {record.id}" + (f"  {terminal_safe(title)}" if isinstance(title, str) and title else "")]
     if history.note:
         lines.append(f"({history.note})")
     for entry in history.entries:

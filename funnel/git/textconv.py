@@ -11,7 +11,8 @@ from typing import Any
 from ..frontmatter.reader import parse_record_bytes
 from ..model.records import build_record
 from ..model.schema import FieldSpec, Schema
-from .changes import item_text, printable, value_text
+from ..output import terminal_safe
+from .changes import item_text, value_text
 
 def record_kind(tree: dict) -> str:
     """Which kind a front matter is (git hands textconv a temporary copy, so the folder is unknown): a deal
@@ -35,7 +36,7 @@ def textconv_lines(data: bytes, schema: Schema) -> list[str] | None:
     names += sorted(name for name in parsed.tree if name not in kind.fields)
     for name in names:
         spec = kind.fields.get(name)
-        label = printable(spec.label if spec is not None and spec.label else name)
+        label = terminal_safe(spec.label if spec is not None and spec.label else name)
         if spec is not None and name in record.fields and name not in record.invalid:
             lines.extend(_field_lines(label, spec, record.fields[name], schema))
         else:
@@ -51,14 +52,14 @@ def _field_lines(label: str, spec: FieldSpec, value: Any, schema: Schema) -> lis
     if spec.fieldtype.is_list and isinstance(value, list):
         return [f"{label}:"] + [f"  - {item_text(spec, item, schema)}" for item in value]
     if isinstance(value, str) and "\n" in value.rstrip("\n"):
-        return [f"{label}:"] + [f"  {printable(line)}" for line in value.rstrip("\n").split("\n")]
+        return [f"{label}:"] + [f"  {terminal_safe(line)}" for line in value.rstrip("\n").split("\n")]
     return [f"{label}: {value_text(spec, value, schema)}"]
 
 
 def _raw_lines(label: str, raw: Any) -> list[str]:
     """A value the schema does not type (an unknown key, or one that failed its type): as written."""
     if isinstance(raw, list):
-        return [f"{label}:"] + [f"  - {printable(str(item))}" for item in raw]
+        return [f"{label}:"] + [f"  - {terminal_safe(str(item))}" for item in raw]
     if isinstance(raw, str) and "\n" in raw.rstrip("\n"):
-        return [f"{label}:"] + [f"  {printable(line)}" for line in raw.rstrip("\n").split("\n")]
-    return [f"{label}: {printable(str(raw)) if raw is not None else '—'}"]
+        return [f"{label}:"] + [f"  {terminal_safe(line)}" for line in raw.rstrip("\n").split("\n")]
+    return [f"{label}: {terminal_safe(str(raw)) if raw is not None else '—'}"]
