@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 
 from ..errors import FunnelError, UsageError
 from ..model import aging
+from ..model.matching import did_you_mean
 from ..model.conditions import is_blank
 from ..model.fieldtypes import IntegerType, InvalidValue, StringType
 from ..model.records import Record, Workspace
@@ -277,9 +278,8 @@ def unmatched_notes(conditions: list[Where], records, context: ViewContext, kind
         if condition.value in held:
             continue
         name = condition.column.name
-        close = difflib.get_close_matches(condition.value, sorted(held), n=1, cutoff=0.6)
         what = f"of {name}" if name == OWNER else f"with {name}"
-        notes.append(f"no {kind}s {what} '{condition.value}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+        notes.append(f"no {kind}s {what} '{condition.value}'" + did_you_mean(condition.value, sorted(held)))
     return notes
 
 

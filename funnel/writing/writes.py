@@ -11,7 +11,6 @@ stage in full.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from ..errors import FunnelError
 from ..frontmatter.editing import EditError, append_item, render_record, set_field, unset_field
 from ..model import clock
 from ..model.checks import CheckRun, Diagnostic, check_gates, check_record, diagnostic
+from ..model.matching import did_you_mean
 from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import DEAL_BUILTIN_FIELDS, DIR_OF_KIND, LOSS_COMMENT, LOSS_REASON, OWNER, Schema
@@ -272,8 +272,7 @@ class Transaction(LockedWorkspace):
                         and isinstance(other.fields.get(OWNER), str)} - {""})
         if owner in known or not known:
             return ()
-        close = difflib.get_close_matches(owner, known, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else f" (owners so far: {', '.join(known[:8])})"
+        hint = did_you_mean(owner, known) or f" (owners so far: {', '.join(known[:8])})"
         return (diagnostic(new, new.where(OWNER), "new-owner",
                            f"{OWNER}: '{owner}' is new: no other deal has this owner{hint}", "warning"),)
 
