@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from ..frontmatter.reader import MAX_FRONT_MATTER
-from ..model.records import build_record
 from ..model.schema import OWNER, Kind, Schema
 from ..store.cache import field_values, remembered_values
 from ..store.paths import record_files
+from ..store.recordfiles import record_from_file
 from ..store.workspace import load_workspace
 from .query import COMPUTED
 
@@ -32,19 +31,15 @@ def record_ids(root: Path, schema: Schema, typed: str, kind: str | None = None) 
     """Ids (file names: a valid record's id is its file's name) of `kind` starting with `typed`, each described
     by its title or name, in id order. Only the record files that match are read — a person is waiting — and
     only up to DESCRIBED_AT_MOST; a file that is not a valid record is not offered."""
-    matches = [(found_kind, entry) for found_kind, _, entry in record_files(root)
+    matches = [(found_kind, relative, entry) for found_kind, relative, entry in record_files(root)
                if entry.name.startswith(typed) and (kind is None or found_kind == kind)
                and not entry.is_symlink()]
     if len(matches) > DESCRIBED_AT_MOST:
-        return [(entry.name[:-3], "") for _, entry in matches]
+        return [(entry.name[:-3], "") for _, _, entry in matches]
     found = []
-    for found_kind, entry in matches:
-        try:
-            with open(entry.path, "rb") as handle:
-                record = build_record(schema, found_kind, entry.name, handle.read(2 * MAX_FRONT_MATTER))
-        except OSError:
-            continue
-        if record.id == entry.name[:-3] and not any(p.severity == "error" for p in record.problems):
+    for found_kind, relative, entry in matches:
+        record = record_from_file(schema, found_kind, relative, entry)  # a file it cannot read is a broken record
+        if not record.broken and record.id == record.stem:
             found.append((record.id, str(record.fields.get("title" if found_kind == "deal" else "name") or "")))
     return sorted(found)
 
