@@ -18,7 +18,7 @@ from ..errors import FunnelError, UsageError
 from ..model import clock
 from ..model.gates import normalize_text
 from ..model.records import Record
-from ..model.schema import LOST_AT, Kind, Schema, Stage
+from ..model.schema import LOST_AT, Kind, Schema
 from ..writing.batch import Batch, BatchRefused, NewRecord, RecordUpdate
 from .cells import CellError, CellReader, fold
 from .mapping import BODY, ImportOptions, Mapping, build_mapping

@@ -219,7 +219,7 @@ def funnel_section(data: dict) -> str:
         f'<div class="funnelwrap"><div class="tiles">{"".join(tile(*item) for item in tiles)}</div>',
         '<ol class="funnel" aria-label="Deals that reached each stage">',
         '<li class="head" aria-hidden="true"><span class="name">stage</span><span></span>'
-        f'<span class="num">reached</span><span class="num">conversion</span></li>',
+        '<span class="num">reached</span><span class="num">conversion</span></li>',
         *rows,
         '</ol></div>',
         *notes,
