@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import funnel
+
 from conftest import CONTACT, REFERENCE_SCHEMA, deal, full_deal
 
 
@@ -151,10 +153,22 @@ def _as_nobody(root: Path, *args: str) -> subprocess.CompletedProcess:
     setpriv = shutil.which("setpriv")
     if setpriv is None or os.geteuid() != 0:
         pytest.skip("needs root and setpriv to drop privileges")  # tests run as root in CI
-    env = dict(os.environ, HOME=str(root), XDG_CACHE_HOME=str(root / ".cache"))
-    return subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-m",
-                           "funnel", *args, "--root", str(root)], capture_output=True, text=True, env=env,
-                          cwd=root)
+    # The package may be installed (editable) from a folder 'nobody' cannot read, as in CI's clone under /root:
+    # give 'nobody' its own readable copy of the package, found first on the path.
+    package_copy = root.parent / f"{root.name}-package"
+    if not package_copy.exists():
+        shutil.copytree(Path(funnel.__file__).parent, package_copy / "funnel",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for path in [package_copy, *package_copy.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    env = dict(os.environ, HOME=str(root), XDG_CACHE_HOME=str(root / ".cache"), PYTHONPATH=str(package_copy))
+    command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
+    probe = subprocess.run([*command, "-c", "import click, yaml, funnel.cli"], capture_output=True, text=True,
+                           env=env, cwd=root)
+    if probe.returncode != 0:
+        pytest.skip(f"'nobody' cannot run this Python: {probe.stderr.strip().splitlines()[-1:]}")
+    return subprocess.run([*command, "-m", "funnel", *args, "--root", str(root)], capture_output=True, text=True,
+                          env=env, cwd=root)
 
 
 @pytest.fixture
@@ -173,6 +187,7 @@ def shared_workspace():
         yield root
     finally:
         shutil.rmtree(root)
+        shutil.rmtree(root.parent / f"{root.name}-package", ignore_errors=True)
 
 
 def test_an_unreadable_record_is_one_line_and_a_check_error(shared_workspace):
