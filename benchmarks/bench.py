@@ -66,7 +66,7 @@ def commands(deal_id: str, contact_id: str, moving_id: str) -> list[Command]:
         Command("list deals csv", ["list", "deals", "--format", "csv"], 0.10),
         Command("list deals json", ["list", "deals", "--format", "json"], 0.15),
         Command("board, one file changed", ["board"], 0.12, setup="touch"),
-        Command("show ID", ["show", deal_id], 0.05, absolute=SHOW_LIMIT_100K),
+        Command("show ID", ["show", deal_id], 0.07, absolute=SHOW_LIMIT_100K),
         Command("set ID", ["set", deal_id, "next_action=Позвонить {n}"], 0.10, absolute=SHOW_LIMIT_100K),
         Command("move ID", ["move", moving_id, "{stage}"], 0.10, absolute=SHOW_LIMIT_100K),
         Command("deal add", ["deal", "add", "--contact", contact_id, "--set", "title=Новая сделка {n}",
