@@ -263,6 +263,19 @@ def test_a_revision_never_becomes_a_git_option(three_authors, run, tmp_path):
     assert not target.exists()
 
 
+def test_diff_before_the_first_commit_shows_everything_as_new(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-pump0001.md": LEAD})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "contacts")  # staged or not, nothing is committed yet
+    data = json_of(run("diff", "--root", str(root), "--format", "json"))
+    assert data["from"] == "no commits yet" and data["to"] == "working tree"
+    assert sorted((record["id"], record["change"]) for record in data["records"]) == [
+        ("c-ivanov01", "added"), ("d-pump0001", "added")]
+    assert data["summary"]["open_amount_change"] == "900000" and "problems" not in data
+    named = run("diff", "HEAD", "--root", str(root))
+    assert named.exit_code == 1 and named.stderr == "Error: 'HEAD' is not a commit of this repository\n"
+
+
 def test_diff_outside_a_repository_is_one_clear_line(workspace, run):
     result = run("diff", "--root", str(workspace({})))
     assert result.exit_code == 1 and "not inside a git repository" in result.stderr

@@ -26,6 +26,7 @@ from .schema_diff import schema_diff
 from .snapshot import is_workspace_file, relative, repository_of, workspace_paths
 
 WORKING_TREE = "working tree"
+NO_COMMITS = "no commits yet"  # the old side of `funnel diff` in a repository with no commit: the empty tree
 CHANGE_ORDER = ("moved", "won", "lost", "added", "removed", "edited")
 
 
@@ -100,6 +101,8 @@ def parse_range(repository: Repository, text: str | None) -> tuple[str, str | No
     """(old commit, new commit or None for the working tree, old name, new name) from `REV`, `A..B`, `A...B`
     or nothing (HEAD against the working tree). Every revision is checked by `verify_commit`."""
     if text is None:
+        if repository.head() is None:  # no commit yet: everything in the working tree is new
+            return repository.empty_tree(), None, NO_COMMITS, WORKING_TREE
         return repository.verify_commit("HEAD"), None, "HEAD", WORKING_TREE
     for separator in ("...", ".."):
         if separator in text:
@@ -159,7 +162,7 @@ def read_sides(root: Path, repository: Repository, old: str, new: str | None, ol
         try:
             if SCHEMA_FILE in files:
                 schema = parse_schema(files[SCHEMA_FILE], SCHEMA_FILE)
-            else:
+            elif name != NO_COMMITS:
                 problems.append(FileProblem(SCHEMA_FILE, name, "no schema.yaml"))
         except SchemaError as exc:
             problems.append(FileProblem(SCHEMA_FILE, name, str(exc).split(": error: ", 1)[-1]))

@@ -80,6 +80,11 @@ class Repository:
         done = self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
+    def empty_tree(self) -> str:
+        """The id of the empty tree in this repository's hash (git knows it without storing it): the "before" of a
+        repository with no commits yet."""
+        return self.git("hash-object", "-t", "tree", "--stdin", input=b"").stdout.decode().strip()
+
     def index_files(self, paths: Iterable[str], index_file: str | None = None) -> tuple[dict[str, str], set[str]]:
         """The index under `paths` (relative to the top), read with `ls-files --stage`, never a checkout:
         ({path: blob id} of regular files at stage 0, paths still unmerged). `index_file`: another index of this
