@@ -132,6 +132,18 @@ def test_history_of_a_record_never_committed(repo, run):
     assert data["entries"][-1]["notes"] == ["not committed yet"]
 
 
+def test_history_before_the_first_commit(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT, "deals/d-pump0001.md": LEAD})
+    git(root, "init", "-q", "-b", "main")
+    result = run("history", "d-pump0001", "--root", str(root), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json_of(result)
+    assert [entry["source"] for entry in data["entries"]] == ["history", "working-tree"]
+    assert data["entries"][-1]["notes"] == ["not committed yet"]
+    gone = run("history", "d-gone0001", "--root", str(root))
+    assert gone.exit_code == 1 and "Traceback" not in gone.output and "git log" not in gone.stderr
+
+
 # -- diff -----------------------------------------------------------------------------------------------------
 
 def test_diff_of_each_commit_shows_exactly_its_change(three_authors, run):

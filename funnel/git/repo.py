@@ -170,7 +170,10 @@ class Repository:
 
     def file_log(self, path: str) -> list[LoggedCommit]:
         """Every commit that changed the file at `path` (relative to the top), oldest first, following it across
-        renames (`git log --follow`), each with the file's blob before and after (`--raw`)."""
+        renames (`git log --follow`), each with the file's blob before and after (`--raw`). Nothing before the first
+        commit."""
+        if self.head() is None:
+            return []
         done = self.git("log", "--follow", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-color",
                         "--no-show-signature",
                         "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "--", path)
