@@ -216,6 +216,19 @@ def test_mapping_warnings_and_usage_errors(workspace, run):
     assert len(record_files(root)) == 1
 
 
+def test_a_refused_import_still_names_the_columns_it_did_not_read(workspace, run):
+    root = workspace({})
+    rows = "ФИО,E-mail,Source,equipment preference,CLIENT_TYPE\nПетров Иван,p@example.ru,website,domestic,end_customer\n"
+    result = run("import", "contacts", "--root", str(root), input=rows)
+    assert result.exit_code == 1 and record_files(root) == {}
+    lines = result.stderr.splitlines()
+    assert lines == ["stdin:2: name (Full name): required",
+                     "warning: not imported, no field matches: ФИО (--map COLUMN=FIELD to import one, "
+                     "--map COLUMN=- to skip it)",
+                     "Error: import refused, nothing written: 1 problem(s) in 1 row(s)"]
+    assert run("import", "contacts", "--map", "ФИО=name", "--root", str(root), input=rows).exit_code == 0
+
+
 def test_value_translates_and_set_fills_what_a_row_leaves_empty(workspace, run):
     root = workspace({})
     rows = "name,email,source,client_type\nА,a@example.ru,Web form,\nБ,b@example.ru,website,engineering_company\n"

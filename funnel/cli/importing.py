@@ -79,14 +79,19 @@ def import_command(kind, file, input_format, encoding, maps, values, date_format
         except ImportRefused as exc:
             stack.close()  # the bar's line ends before the problems
             output.write_lines((output.terminal_safe(line) for line in exc.problems), sys.stderr)
+            _warn_unmapped(exc.unmapped)
             raise
-    if summary.unmapped:
-        output.note(output.terminal_safe(
-            f"warning: not imported, no field matches: {', '.join(summary.unmapped)} "
-            "(--map COLUMN=FIELD to import one, --map COLUMN=- to skip it)"))
+    _warn_unmapped(summary.unmapped)
     _report(summary, output_format)
     if committer is not None:
         _commit(committer, summary, kind, name)
+
+
+def _warn_unmapped(columns: list[str]) -> None:
+    if columns:
+        output.note(output.terminal_safe(
+            f"warning: not imported, no field matches: {', '.join(columns)} "
+            "(--map COLUMN=FIELD to import one, --map COLUMN=- to skip it)"))
 
 
 def _commit(committer, summary, kind: str, name: str) -> None:

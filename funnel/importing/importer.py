@@ -32,9 +32,10 @@ DERIVED = ("created", "imported_from", "imported_at")  # set only when a record 
 class ImportRefused(FunnelError):
     """Rows that do not fit: nothing was written. `problems` are `FILE:LINE: field: message` lines."""
 
-    def __init__(self, problems: list[str], rows: int):
+    def __init__(self, problems: list[str], rows: int, unmapped: list[str]):
         super().__init__(f"import refused, nothing written: {len(problems)} problem(s) in {rows} row(s)")
         self.problems = problems
+        self.unmapped = unmapped  # columns feeding nothing: often why a field is "required"
 
 
 @dataclass
@@ -80,7 +81,7 @@ def import_records(root, data: bytes, source_name: str, options: ImportOptions, 
         if problems:
             problems.sort(key=lambda item: item[0])
             raise ImportRefused([f"{source_name}:{line}: {message}" for line, message in problems],
-                                len({line for line, _ in problems}))
+                                len({line for line, _ in problems}), mapping.unmapped)
     for planned, item in zip([p for p in plan.planned if p.action == "create"], plan.creates):
         planned.record_id = item.values["id"]
         planned.path = f"{'contacts' if item.kind == 'contact' else 'deals'}/{item.values['id']}.md"
