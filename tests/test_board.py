@@ -153,7 +153,7 @@ def test_owner_and_where_filter_the_cards(root, run):
                             "json").stdout)
     assert [deal["id"] for column in rich["columns"] for deal in column["deals"]] == ["d-cont0001"]
     refused = run("board", "--where", "sorce=website")
-    assert refused.exit_code == 1 and "did you mean contact.source?" in refused.stderr
+    assert refused.exit_code == 1 and "did you mean 'contact.source'?" in refused.stderr
 
 
 def test_an_invalid_file_beside_valid_ones_is_skipped_and_said_on_stderr(root, run):

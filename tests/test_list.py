@@ -153,7 +153,7 @@ def test_an_invalid_file_is_skipped_and_stdout_stays_data_only(root, run):
 def test_unknown_fields_and_bad_values_are_refused(root, run):
     unknown = run("list", "deals", "--where", "sorce=website")
     assert unknown.exit_code == 1 and unknown.stdout == ""
-    assert unknown.stderr == "Error: unknown field 'sorce' for deals; did you mean contact.source?\n"
+    assert unknown.stderr == "Error: unknown field 'sorce' for deals; did you mean 'contact.source'?\n"
     assert run("list", "deals", "--fields", "id,amout").exit_code == 1
     bad = run("list", "deals", "--where", "amount>=many")
     assert bad.exit_code == 1 and "amount: 'many' is not a decimal number" in bad.stderr

@@ -17,7 +17,6 @@ A record whose field is empty satisfies only `FIELD=` and `FIELD!=VALUE`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,7 @@ from typing import Any, Callable, Iterable
 
 from ..errors import FunnelError, UsageError
 from ..model import aging
-from ..model.matching import did_you_mean
+from ..model.matching import close_matches, did_you_mean
 from ..model.conditions import is_blank
 from ..model.fieldtypes import IntegerType, InvalidValue, StringType
 from ..model.records import Record, Workspace
@@ -193,15 +192,15 @@ def column(schema: Schema, kind: str, name: str) -> Column:
     if kind == "deal" and dot and head == "contact" and rest in schema.kind("contact").fields:
         return Column(name, schema.kind("contact").fields[rest], _contact_reader(rest))
     known = list(fields) + list(COMPUTED[kind])
-    close = [] if dot and head == "contact" else difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    close = [] if dot and head == "contact" else close_matches(name, known, 3)
     if kind == "deal":
         contact_fields = list(schema.kind("contact").fields)
         known += [f"contact.{field}" for field in contact_fields]
         # `sorce` and `contact.sorce` both mean the contact's `source`
-        close += [f"contact.{field}" for field in difflib.get_close_matches(rest if dot else name, contact_fields,
-                                                                           n=3, cutoff=0.6)]
+        close += [f"contact.{field}" for field in close_matches(rest if dot else name, contact_fields, 3)]
     close = list(dict.fromkeys(close))[:3]
-    hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
+    quoted = ", ".join(f"'{word}'" for word in close)
+    hint = f"did you mean {quoted}?" if close else f"known: {', '.join(known)}"
     raise QueryError(f"unknown field '{name}' for {kind}s; {hint}")
 
 
