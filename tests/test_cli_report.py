@@ -126,7 +126,7 @@ def test_text_reports_show_the_headline_numbers(root, run):
     assert "2 deals at Finance and legal check = 20.0% of" in losses  # labels for people, ids in JSON/CSV
     assert "Banned at the finance/legal check     2  50.0%  300 000" in losses
     payments = run("report", "payments", env=TODAY).stdout
-    assert "Payments awaited on 2026-03-15: 2, 1 200 000" in payments
+    assert "Payments awaited on 2026-03-15: 2 deals, 1 200 000" in payments
     assert payments.index("d-invoice1") < payments.index("d-final001")
     forecast = run("report", "forecast", env=TODAY).stdout
     assert "total            5  3 000 000               2 095 000" in forecast

@@ -396,12 +396,12 @@ def payments_section(data: dict, linked: set[str]) -> str:
     return "\n".join([
         '<section id="payments" aria-labelledby="payments-h">',
         f'<h2 id="payments-h">Payments awaited</h2><p class="lead">On {e(data["today"].isoformat())}{e(due)}: '
-        f'{data["count"]}, <strong>{amount(data["amount"])}</strong>; oldest first, days since the deal entered '
+        f'{plural(data["count"], "deal")}, <strong>{amount(data["amount"])}</strong>; oldest first, days since the deal entered '
         f'the stage.</p>',
-        table(f"Prepayment invoices not paid: {pre['count']}, {format_amount(pre['amount'])}",
+        table(f"Prepayment invoices not paid: {plural(pre['count'], 'deal')}, {format_amount(pre['amount'])}",
               headers[:3] + [("invoice", "nowrap")] + headers[3:], pre_rows, css="payments"),
         more_rows(pre["count"]),
-        table(f"Final payments awaited: {final['count']}, {format_amount(final['amount'])}",
+        table(f"Final payments awaited: {plural(final['count'], 'deal')}, {format_amount(final['amount'])}",
               headers, final_rows, css="payments"),
         more_rows(final["count"]),
         '</section>',

@@ -208,14 +208,14 @@ def forecast_lines(data: dict, width: int = WIDTH) -> list[str]:
 
 def payments_lines(data: dict, width: int = WIDTH) -> list[str]:
     due = "" if data["since"] is None and data["until"] is None else f", {period_text(data, 'falling due')}"
-    lines = wrap(f"Payments awaited on {data['today'].isoformat()}{due}: {data['count']}, "
+    lines = wrap(f"Payments awaited on {data['today'].isoformat()}{due}: {plural(data['count'], 'deal')}, "
                  f"{format_amount(data['amount'])}", width)
     parts = (("Prepayment invoices not paid", data["prepayments"], data["invoicing_stage"], True),
              ("Final payments awaited", data["final_payments"], data["final_payment_stage"], False))
     for title, part, stage, with_invoice in parts:
         lines.append("")
         since = f", days since entering {stage}" if stage else ""
-        lines.append(f"{title}: {part['count']}, {format_amount(part['amount'])}{since}")
+        lines.append(f"{title}: {plural(part['count'], 'deal')}, {format_amount(part['amount'])}{since}")
         if not part["deals"]:
             continue
         headers = ["deal", "client", "title"] + (["invoice"] if with_invoice else []) + \
