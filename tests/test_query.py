@@ -86,7 +86,7 @@ def test_an_empty_field_meets_only_not_equal(context):
 @pytest.mark.parametrize("condition, message", [
     ("sorce=website", "unknown field 'sorce' for deals; did you mean 'contact.source'?"),
     ("contact.sorce=website", "unknown field 'contact.sorce' for deals; did you mean 'contact.source'?"),
-    ("amout>=5", "unknown field 'amout' for deals; did you mean amount?"),
+    ("amout>=5", "unknown field 'amout' for deals; did you mean 'amount'?"),
     ("amount>=1e6", "amount: '1e6' is not a decimal number"),
     ("amount>=", "an empty value goes only with = (is empty) or != (is not empty)"),
     ("created<yesterday", "created: 'yesterday' is not a date YYYY-MM-DD"),
