@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -356,3 +357,78 @@ def test_a_cache_made_by_another_format_is_remade(workspace):
         db.execute("CREATE TABLE files (path TEXT)")
     assert cached(root).records[0].id == "c-ivanov01"
     assert isinstance(cached(root).records[0].fields, CachedFields)
+
+
+# -- deal summaries: what views read of a history, kept in the cache --------------------------------------------
+
+def generated(tmp_path, deals=150):
+    """A workspace from the benchmark's rich generator: every stage, won and lost deals, reopened ones."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        from generate_workspace import generate
+    finally:
+        sys.path.pop(0)
+    root = tmp_path / "generated"
+    generate(root, deals, None, seed=3, attachments=False)
+    age_all(root)
+    return root
+
+
+def test_cached_summaries_are_what_the_timeline_rules_compute_from_each_record(tmp_path):
+    from funnel.model.timeline import SUMMARY_ITEMS, Pipeline, Timeline, entered_current_stage, summarize
+    from funnel.store.cache import summaries, summary_values
+
+    root = generated(tmp_path)
+    cached(root)
+    workspace = cached(root)  # from the snapshot
+    deals = workspace.deals
+    assert deals and all(isinstance(deal.fields, CachedFields) for deal in deals)
+    fresh = {record.path: record for record in load_workspace(root).deals}
+    pipeline = Pipeline(workspace.schema)
+    kept = summaries(deals)
+    for deal, summary in zip(deals, kept):
+        expected = summarize(fresh[deal.path], pipeline)
+        assert {name: summary[name] for name in SUMMARY_ITEMS} == expected
+        # and a Timeline reading the summary says what one reading the history says
+        from_summary, from_history = Timeline(deal, pipeline, summary), Timeline(fresh[deal.path], pipeline)
+        assert from_summary.runs == from_history.runs
+        assert from_summary.reach == from_history.reach
+        assert from_summary.closed_at == from_history.closed_at
+        assert from_summary.lost_from == from_history.lost_from
+    entered = summary_values(deals, "entered", workspace.schema)
+    assert [None if text is None else text for text in entered] == \
+        [None if (day := entered_current_stage(fresh[deal.path])) is None else day.isoformat() for deal in deals]
+    outcomes = {Timeline(deal, pipeline).outcome for deal in fresh.values()}
+    assert {"lost", None} <= outcomes  # the data exercises closed and open deals
+
+
+def test_views_say_the_same_from_cached_summaries_as_from_the_files(tmp_path, run):
+    root = generated(tmp_path, deals=200)
+    env = {"FUNNEL_TODAY": "2026-11-27", "COLUMNS": "120"}
+    commands = [["board", "--all", "--format", "json"], ["list", "deals", "--stale", "--due", "--format", "json"],
+                *[["report", name, "--format", "json"] for name in ("funnel", "losses", "velocity", "payments")],
+                ["report", "funnel", "--since", "2026-06-01", "--format", "json"]]
+    first = [run(*command, "--root", str(root), env=env).stdout for command in commands]  # the cache is made
+    warm = [run(*command, "--root", str(root), env=env).stdout for command in commands]  # from the snapshot
+    assert first == warm
+    assert all(output.strip() for output in warm)
+
+
+def test_a_changed_history_is_seen_by_the_board_at_once(workspace, run):
+    root = workspace({"contacts/c-ivanov01.md": CONTACT,
+                      "deals/d-aaaa0001.md": full_deal("d-aaaa0001", "needs"),
+                      "deals/d-aaaa0002.md": full_deal("d-aaaa0002", "needs")})
+    age_all(root)
+    env = {"FUNNEL_TODAY": "2026-04-01"}
+    run("board", "--root", str(root), "--format", "json", env=env)
+    before = run("board", "--root", str(root), "--format", "json", env=env).stdout
+    assert '"days_in_stage": 12' in before
+    path = root / "deals/d-aaaa0002.md"
+    stat = path.stat()
+    # the same size, the same mtime: only the entered date of the last visit changes
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-03-20T10:00", "2026-03-25T10:00"),
+                    encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    after = run("board", "--root", str(root), "--format", "json", env=env).stdout
+    assert '"days_in_stage": 7' in after

@@ -7,6 +7,10 @@ was lost. The one reading of a history for aging (days in stage), cards (how far
   hand-written history without it, the last entry's moment; else `created`);
 - lost from: the stage a lost deal was lost at, derived once — its `lost_at` when that is an active stage, else
   the active stage the history shows just before the deal's last `lost` entry (an imported or hand-written deal).
+
+A *summary* (`summarize`) is what views read of a history, in plain JSON form: the record cache keeps one per deal
+beside its values, computed by the rules here when the row is written, so a board or a report never decodes a
+history. A Timeline made with a summary reads it instead of the history; each item is decoded on first use.
 """
 
 from __future__ import annotations
@@ -60,6 +64,53 @@ def entered_stage(history: list | None, current: str | None, created) -> date | 
     return created if isinstance(created, date) else None
 
 
+def _iso(moment) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def entered_date(text: str | None) -> date | None:
+    """The summary's `entered` (plain) as a date."""
+    return None if text is None else date.fromisoformat(text)
+
+
+def summarize(record, pipeline: "Pipeline", items: tuple[str, ...] | None = None) -> dict:
+    """A deal's summary: what views read of its history, as plain JSON values (ISO texts, stage ids), each
+    computed here by the one rule for it — `entered` (entered_current_stage), and the Timeline's `runs`,
+    `reach`, `closed` (closed_at) and `lost_from`. Depends on the schema (the pipeline), never on today.
+    `items`: only those (a Timeline computes what is asked, on first use)."""
+    line = Timeline(record, pipeline)
+    return {name: _SUMMARY[name](line) for name in (SUMMARY_ITEMS if items is None else items)}
+
+
+def _reach_plain(line: "Timeline") -> list:
+    main, optional = line.reach
+    return [[_iso(moment) for moment in main], {stage_id: _iso(moment) for stage_id, moment in optional.items()}]
+
+
+_SUMMARY: dict[str, Callable[["Timeline"], object]] = {
+    "entered": lambda line: _iso(entered_current_stage(line.record)),
+    "runs": lambda line: [[stage.id, at.isoformat()] for stage, at in line.runs],
+    "reach": _reach_plain,
+    "closed": lambda line: _iso(line.closed_at),
+    "lost_from": lambda line: line.lost_from,
+}
+SUMMARY_ITEMS = tuple(_SUMMARY)
+
+_PIPELINES: dict[int, "Pipeline"] = {}
+
+
+def pipeline_of(schema: Schema) -> "Pipeline":
+    """The Pipeline of `schema`, made once per schema object (a cache summarizes thousands of deals)."""
+    pipeline = _PIPELINES.get(id(schema))
+    if pipeline is None or pipeline.schema is not schema:
+        pipeline = _PIPELINES[id(schema)] = Pipeline(schema)
+    return pipeline
+
+
 class Pipeline:
     """The schema's stages arranged for reading histories fast (10,000 deals per report)."""
 
@@ -100,11 +151,14 @@ class Timeline:
       shows the stage, a later active stage or the won stage (a jumped-over stage counts); an optional stage
       only when the deal was in it; a lost deal counts up to its `lost_at`;
     - `closed_at`: when a won or lost deal was closed (its last entry of that stage);
-    - `lost_from`: the active stage a lost deal was lost at (lost_from_stage)."""
+    - `lost_from`: the active stage a lost deal was lost at (lost_from_stage).
 
-    def __init__(self, record, pipeline: Pipeline):
+    `summary`: the deal's summary (`summarize`; a mapping of its plain items), read instead of the history."""
+
+    def __init__(self, record, pipeline: Pipeline, summary=None):
         self.record = record
         self.pipeline = pipeline
+        self.summary = summary
         self.stage: Stage | None = pipeline.stage_by_id.get(record.fields.get("stage"))
 
     @property
@@ -118,6 +172,9 @@ class Timeline:
     @cached_property
     def runs(self) -> list[tuple[Stage, datetime]]:
         stage_by_id = self.pipeline.stage_by_id
+        if self.summary is not None:
+            fromiso = datetime.fromisoformat
+            return [(stage_by_id[stage_id], fromiso(at)) for stage_id, at in self.summary["runs"]]
         runs: list[tuple[Stage, datetime]] = []
         previous = None
         for entry in self.record.fields.get("history") or ():
@@ -137,16 +194,26 @@ class Timeline:
         """When the deal last entered `stage` (None when it never did)."""
         return next((start for here, start in reversed(self.runs) if here is stage), None)
 
+    @property
+    def first_entered(self) -> datetime | None:
+        """When the deal's first visit began (its first history entry, on a valid deal)."""
+        runs = self.runs
+        return runs[0][1] if runs else None
+
     @cached_property
     def closed_at(self) -> datetime | None:
         if self.stage is None or self.stage.terminal is None:
             return None
+        if self.summary is not None:
+            return _moment(self.summary["closed"])
         return self.last_entry(self.stage)
 
     @cached_property
     def lost_from(self) -> str | None:
         if self.outcome != "lost":
             return None
+        if self.summary is not None:
+            return self.summary["lost_from"]
         stage = lost_from_stage(self.record, self.pipeline.stage_by_id.get)
         return stage.id if stage is not None else None
 
@@ -154,6 +221,10 @@ class Timeline:
     def reach(self) -> tuple[list[datetime | None], dict[str, datetime | None]]:
         """(the first moment the deal reached each main-path stage, in order, as far as it got; optional stage id
         -> the first moment it was in it). A moment is None where only the deal's current stage tells."""
+        if self.summary is not None:
+            main, optional = self.summary["reach"]
+            return [_moment(moment) for moment in main], {stage_id: _moment(moment)
+                                                          for stage_id, moment in optional.items()}
         pipeline = self.pipeline
         stage_by_id, upto, optional_ids = pipeline.stage_by_id, pipeline.reach_upto, pipeline.optional_ids
         main: list[datetime | None] = []

@@ -7,7 +7,8 @@ regular file of sane size reached without a link; anything else in its place is 
 
 What is kept, per record file (table `files`): its stat key (mtime, ctime, size, inode), when that stat was
 taken, the git blob id of its bytes (the SHA-1 git gives them, so a reader of git objects can reuse a parse),
-its id, and its typed values in plain JSON form. Reading 10,000 records is slow not on the disk but in building
+its id, its typed values in plain JSON form, and for a deal its summary (what views read of its history, by
+the rules of model/timeline.py, so no view decodes a history). Reading 10,000 records is slow not on the disk but in building
 a million small objects, so a *snapshot* (table `columns`) holds the same values column by column: a command
 decodes only the columns it touches, on first touch. Rows changed since the snapshot (`snap` is NULL) are read
 row by row; the snapshot is rebuilt only when they grow many, so one changed file costs one file.
@@ -34,16 +35,18 @@ from types import MappingProxyType, SimpleNamespace
 from .. import __version__
 from ..model.records import Record, build_record
 from ..model.schema import FieldSpec, Schema
+from ..model.timeline import SUMMARY_ITEMS, pipeline_of, summarize
 from .owndir import discard, ensure_own_directory, open_own_file, own_directory
 from .paths import SCHEMA_FILE, record_files
 from .recordfiles import link_record, unreadable_record
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 4
+FORMAT = 5  # 5: each deal's row and snapshot carry its summary (timeline.summarize)
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
 UNKNOWN = "\0unknown"  # keys the schema does not declare, untyped
+SUMMARY = "\0s."  # a deal summary's item (timeline.summarize), a column of its own per item
 
 
 def schema_key(schema_bytes: bytes) -> str:
@@ -328,7 +331,9 @@ def _blobs(cache: Cache | None, paths: list[str]) -> dict[str, str]:
 def row_data(schema: Schema, record: Record) -> str:
     fields = schema.kind(record.kind).fields
     plain = {name: to_plain(fields.get(name), value) for name, value in record.fields.items()}
-    return json.dumps({"f": plain, "u": record.unknown or None}, ensure_ascii=False, separators=(",", ":"))
+    summary = summarize(record, pipeline_of(schema)) if record.kind == "deal" else None
+    return json.dumps({"f": plain, "u": record.unknown or None, "s": summary}, ensure_ascii=False,
+                      separators=(",", ":"))
 
 
 def _record_from_row(schema: Schema, kind: str, relative: str, data: str, stat_key) -> Record:
@@ -381,6 +386,7 @@ def _rebuild_snapshot(db: sqlite3.Connection, schema: Schema) -> None:
     for kind_name, kind in (("contact", schema.contacts), ("deal", schema.deals)):
         paths: list[str] = []
         columns: dict[str, list] = {name: [] for name in kind.fields}
+        summaries: dict[str, list] = {name: [] for name in SUMMARY_ITEMS} if kind_name == "deal" else {}
         unknown: list = []
         for relative, data in db.execute("SELECT path, data FROM files WHERE kind = ? ORDER BY path",
                                          (kind_name,)).fetchall():
@@ -390,9 +396,13 @@ def _rebuild_snapshot(db: sqlite3.Connection, schema: Schema) -> None:
             for name, column in columns.items():
                 column.append(values.get(name))
             unknown.append(plain.get("u"))
+            summary = plain.get("s") or {}
+            for name, column in summaries.items():
+                column.append(summary.get(name))
         db.executemany("UPDATE files SET snap = ? WHERE path = ?", [(i, path) for i, path in enumerate(paths)])
         stored = {PATHS: paths, UNKNOWN: unknown, **{name: column for name, column in columns.items()
-                                                    if any(value is not None for value in column)}}
+                                                    if any(value is not None for value in column)},
+                  **{SUMMARY + name: column for name, column in summaries.items()}}
         db.executemany("INSERT INTO columns VALUES (?, ?, ?)",
                        [(kind_name, name, json.dumps(column, ensure_ascii=False, separators=(",", ":")))
                         for name, column in stored.items()])
@@ -439,6 +449,7 @@ class ColumnStore:
         self._reads: dict[str, int] = {}
         self.names = tuple(name for name in fields if name in self._texts)
         self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]"))
+        self._summaries: dict[str, list] = {}
         ids = self.column("id") or []
         self.ids = [value if isinstance(value, str) else None for value in ids]
 
@@ -458,6 +469,16 @@ class ColumnStore:
             column = from_plain_column(self._fields[name], plains)
             self._columns[name] = column
             self._texts.pop(name, None)  # the text has done its work
+        return column
+
+    def summary(self, name: str) -> list | None:
+        """The whole column of a summary item (plain), None when the snapshot holds none (contacts)."""
+        column = self._summaries.get(name)
+        if column is None:
+            text = self._texts.pop(SUMMARY + name, None)
+            if text is None:
+                return None
+            column = self._summaries[name] = json.loads(text)
         return column
 
     def value(self, name: str, row: int):
@@ -520,6 +541,53 @@ def field_values(records: list[Record], name: str) -> list:
             append(column[fields._row] if column else None)
         else:
             append(fields.get(name))
+    return values
+
+
+class CachedSummary:
+    """A cached deal's summary (timeline.summarize) as a mapping of its plain items, read from the snapshot's
+    summary columns (each decoded on first use)."""
+
+    __slots__ = ("_store", "_row")
+
+    def __init__(self, store: ColumnStore, row: int):
+        self._store = store
+        self._row = row
+
+    def __getitem__(self, name):
+        return self._store.summary(name)[self._row]
+
+
+def summaries(deals: list[Record]) -> list:
+    """Each deal's summary (timeline.summarize) where the deal comes from the snapshot, else None (a deal read
+    afresh: its Timeline reads its history)."""
+    found = []
+    append = found.append
+    for deal in deals:
+        fields = deal.fields
+        if type(fields) is CachedFields and fields._store.summary(SUMMARY_ITEMS[0]) is not None:
+            append(CachedSummary(fields._store, fields._row))
+        else:
+            append(None)
+    return found
+
+
+def summary_values(deals: list[Record], name: str, schema: Schema) -> list:
+    """Item `name` of each deal's summary (timeline.summarize): read straight from the snapshot's column where
+    the deal comes from it, else computed now from its record."""
+    values = []
+    append = values.append
+    store, column = None, None
+    for deal in deals:
+        fields = deal.fields
+        if type(fields) is CachedFields:
+            if fields._store is not store:
+                store = fields._store
+                column = store.summary(name)
+            if column is not None:
+                append(column[fields._row])
+                continue
+        append(summarize(deal, pipeline_of(schema), (name,))[name])
     return values
 
 

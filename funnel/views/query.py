@@ -141,13 +141,13 @@ def stages(records: list[Record], context: ViewContext) -> list:
 
 
 def days_in_stage(records: list[Record], context: ViewContext) -> list:
-    """`aging.days_in_stage` of every deal."""
-    from ..model.timeline import entered_stage
-    from ..store.cache import field_values
+    """`aging.days_in_stage` of every deal, from the date each entered its stage as its summary keeps it (a
+    view never decodes the histories)."""
+    from ..model.timeline import entered_date
+    from ..store.cache import summary_values
 
-    today = context.today
-    return [aging.days_since(entered_stage(history, stage_id, created), today) for history, stage_id, created in
-            zip(field_values(records, "history"), field_values(records, "stage"), field_values(records, "created"))]
+    today, since = context.today, aging.days_since
+    return [since(entered_date(entered), today) for entered in summary_values(records, "entered", context.schema)]
 
 
 def stale_days(records: list[Record], context: ViewContext) -> list:

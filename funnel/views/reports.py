@@ -204,8 +204,7 @@ def entered_funnel(item: Timeline) -> datetime | None:
     moments = [moment for moment in [*main, *optional.values()] if moment is not None]
     if moments:
         return min(moments)
-    history = item.record.fields.get("history") or []
-    return history[0].get("at") if history else None
+    return item.first_entered
 
 
 def funnel_report(timelines: list[Timeline], inputs: Inputs) -> dict:
@@ -534,6 +533,9 @@ def build_reports(names: Iterable[str], workspace: Workspace, deals: list[Record
 
 
 def deal_timelines(deals: list[Record], schema: Schema) -> list[DealTimeline]:
-    """Each deal's history as the reports read it (one Pipeline for them all)."""
+    """Each deal's history as the reports read it (one Pipeline for them all), through its summary (the
+    cache's, else made now) so no history is decoded."""
+    from ..store.cache import summaries
+
     pipeline = Pipeline(schema)
-    return [DealTimeline(record, pipeline) for record in deals]
+    return [DealTimeline(record, pipeline, summary) for record, summary in zip(deals, summaries(deals))]
