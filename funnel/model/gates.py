@@ -251,6 +251,11 @@ class GateContext:
         found = {id(deal) for same in sames for key in groups for deal in self._members_of(same).get(key, ())}
         return [deal for deal in self.deals if deal.id != record.id and id(deal) in found]
 
+    def prior_deal_facts(self, deal, sames: list[tuple[str, ...]]) -> tuple:
+        """All that another deal's `prior_deal` reads of `deal`: its id, when it started and its counterparty
+        keys. A change of a deal that keeps them leaves every other deal's gates as they were."""
+        return deal.id, self.started(deal), tuple(tuple(self._group_keys(deal, same)) for same in sames)
+
     @staticmethod
     def started(deal) -> tuple:
         """When a deal started, for ordering: its first history entry (in UTC); a deal without one comes last
@@ -294,6 +299,20 @@ class _Replaced:
             if self.sort:
                 entries.sort()
         return entries or default
+
+
+def change_bound(old, new) -> tuple:
+    """The earlier start of a deal before (`old`; None for a new deal) and after a change (`new`): only a deal
+    that started after it can read the change (prior_deal_readers)."""
+    return min(GateContext.started(deal) for deal in (old, new) if deal is not None)
+
+
+def prior_deal_readers(deals, bound: tuple) -> list:
+    """Of `deals` (other deals of a changed deal's counterparties), those whose gates may read the change. A
+    deal's prior deal is the earliest other deal of its counterparty that started strictly before it, so for a
+    deal that started no later than `bound` (change_bound) the changed deal, before and after, is neither that
+    prior deal nor ahead of it: it has the same one, or none, whatever the change."""
+    return [deal for deal in deals if GateContext.started(deal) > bound]
 
 
 def _id_of(item) -> str | None:

@@ -30,7 +30,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType, SimpleNamespace
+from types import MappingProxyType
 
 from .. import __version__
 from ..model.records import Record, build_record
@@ -41,7 +41,7 @@ from .paths import SCHEMA_FILE, record_files
 from .recordfiles import link_record, unreadable_record
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 5  # 5: each deal's row and snapshot carry its summary (timeline.summarize)
+FORMAT = 6  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6: the index of lookup.py
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
@@ -115,6 +115,7 @@ class Cache:
         with self.transaction():
             self.db.execute("DELETE FROM files")
             self.db.execute("DELETE FROM columns")
+            self.db.execute("DELETE FROM listing")  # its flags say which files have rows: none now
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (key,))
 
     def transaction(self):
@@ -126,10 +127,14 @@ CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
-    checked_ns INTEGER NOT NULL, blob TEXT NOT NULL, id TEXT, data TEXT NOT NULL, snap INTEGER);
+    checked_ns INTEGER NOT NULL, blob TEXT NOT NULL, id TEXT, data TEXT NOT NULL, snap INTEGER,
+    contact TEXT);
 CREATE INDEX files_id ON files (id);
 CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (kind, name));
+CREATE TABLE listing (directory TEXT PRIMARY KEY, names TEXT NOT NULL, keys BLOB NOT NULL, flags BLOB NOT NULL,
+    taken_ns INTEGER NOT NULL);
+CREATE INDEX files_contact ON files (contact);
 CREATE TABLE hashes (path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);
@@ -313,8 +318,20 @@ def _read(schema: Schema, kind: str, relative: str, path: str, started_ns: int, 
         return unreadable_record(kind, relative, exc)  # `check` reports it, views skip it
     record = build_record(schema, kind, relative, data, stat_key)
     if cacheable(record):
-        changed.append((relative, kind, *stat_key, started_ns, blob_id(data), record.id, row_data(schema, record)))
+        changed.append(row_values(schema, record, stat_key, started_ns, data))
     return record
+
+
+# a row of `files`, as row_values gives it; `snap` starts NULL (outside the snapshot), `contact` is a deal's
+# `contact:` (an index: which deals are a contact's, store/lookup.py)
+INSERT_ROW = ("INSERT OR REPLACE INTO files (path, kind, mtime_ns, ctime_ns, size, ino, checked_ns, blob, id, data, "
+              "contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def row_values(schema: Schema, record: Record, stat_key: tuple, checked_ns: int, data: bytes) -> tuple:
+    contact = record.fields.get("contact") if record.kind == "deal" else None
+    return (record.path, record.kind, *stat_key, checked_ns, blob_id(data), record.id, row_data(schema, record),
+            contact if isinstance(contact, str) else None)
 
 
 def _blobs(cache: Cache | None, paths: list[str]) -> dict[str, str]:
@@ -366,7 +383,7 @@ def _update(cache: Cache, schema: Schema, changed: list, confirmed: list, gone: 
     try:
         with cache.transaction() as db:
             db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in gone])
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", changed)
+            db.executemany(INSERT_ROW, changed)
             db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?",
                            [(started_ns, path) for path in confirmed])
             if rebuild:
@@ -610,13 +627,15 @@ def record_written(root: Path, schema: Schema, record: Record, data: bytes) -> N
         if cache.key() != schema_key(schema_bytes):
             return
         stat_key = _stat_key(info)
+        from .lookup import listing_written
+
         with cache.transaction() as db:
             if record.readable and not record.problems and record.id is not None:
-                db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                           (record.path, record.kind, *stat_key, checked_ns, blob_id(data), record.id,
-                            row_data(schema, record)))
+                db.execute(INSERT_ROW, row_values(schema, record, stat_key, checked_ns, data))
+                listing_written(db, record.path, stat_key)
             else:
                 db.execute("DELETE FROM files WHERE path = ?", (record.path,))
+                listing_written(db, record.path, None)
     except sqlite3.Error:
         pass
     finally:
@@ -696,92 +715,3 @@ def remembered_values(root: Path, kind: str, name: str) -> list[str] | None:
     finally:
         cache.close()
     return sorted(value for (value,) in rows if isinstance(value, str) and value)
-
-
-# -- one record and its neighbours, without the rest ------------------------------------------------------------
-
-def load_around(root: Path, schema: Schema, schema_bytes: bytes, prefix: str,
-                groupings: list[tuple[str, ...]]) -> list[Record]:
-    """What `show ID` needs of a deal, without building every record: the records whose id or file name
-    starts with `prefix`, their contacts, and the deals of the same counterparty under `groupings` (the
-    schema's `prior_deal` `same:` lists: `contact` or `contact.FIELD`) with their contacts. Every file is
-    still looked at (its stat), and changed ones read, so nothing is stale; only the records asked for are
-    made. Without a cache: every record."""
-    from ..model.gates import GateContext
-
-    cache = None
-    try:
-        cache = Cache.open(root)
-        if cache is None:
-            return _load(root, schema, schema_key(schema_bytes), None)
-        kinds: dict[str, str] = {}  # every record file's kind, by path
-        afresh = {record.path: record for record in _load(root, schema, schema_key(schema_bytes), cache,
-                                                           build=False, listing=kinds)}
-        db = cache.db
-        wanted = {path for path in kinds if path.rsplit("/", 1)[-1].startswith(prefix)}
-        wanted.update(path for (path,) in db.execute("SELECT path FROM files WHERE id >= ? AND id < ?",
-                                                     (prefix, prefix + "\x7f")))
-        wanted.update(path for path, record in afresh.items() if record.id and record.id.startswith(prefix))
-        records = _rows(schema, db, afresh, kinds, wanted)
-        contact_ids = {record.fields.get("contact") for record in records if record.kind == "deal"} - {None}
-        fields = {name[8:] for same in groupings for name in same if name.startswith("contact.")}
-        contacts = _contacts(schema, db, afresh, fields)
-        keys = set()
-        for contact_id in contact_ids:
-            for same in groupings:
-                keys.update(GateContext.counterparty_keys(contact_id, contacts.get(contact_id), same))
-        group = {contact_id for contact_id, contact in contacts.items()
-                 if any(key in keys for same in groupings
-                        for key in GateContext.counterparty_keys(contact_id, contact, same))}
-        group |= {key[1] for key in keys if key[0] == "contact"}
-        deals = {path for path, deal_contact in db.execute(
-            "SELECT path, json_extract(data, '$.f.contact') FROM files WHERE kind = 'deal'") if deal_contact in group}
-        deals.update(path for path, record in afresh.items() if record.kind == "deal"
-                     and record.fields.get("contact") in group)
-        deals -= wanted
-        records += _rows(schema, db, afresh, kinds, deals)
-        contact_ids = {record.fields.get("contact") for record in records if record.kind == "deal"} - {None}
-        paths = {path for (path,) in db.execute(
-            f"SELECT path FROM files WHERE kind = 'contact' AND id IN ({','.join('?' * len(contact_ids))})",
-            sorted(contact_ids))} if contact_ids else set()
-        paths.update(path for path, record in afresh.items() if record.kind == "contact"
-                     and record.id in contact_ids)
-        records += _rows(schema, db, afresh, kinds, paths - wanted - deals)
-        return sorted(records, key=lambda record: record.path)
-    except sqlite3.Error:
-        return _load(root, schema, schema_key(schema_bytes), None)
-    finally:
-        if cache is not None:
-            cache.close()
-
-
-def _rows(schema: Schema, db: sqlite3.Connection, afresh: dict[str, Record], kinds: dict[str, str],
-          paths) -> list[Record]:
-    """The records at `paths`: read afresh this time, else from their (fresh) rows."""
-    records = [afresh[path] for path in paths if path in afresh]
-    rest = sorted(path for path in paths if path not in afresh and path in kinds)  # files there now
-    for chunk in _chunks(rest):
-        records += [_record_from_row(schema, kinds[path], path, data, tuple(stat_key))
-                    for path, data, *stat_key in db.execute(
-                        "SELECT path, data, mtime_ns, ctime_ns, size, ino FROM files "
-                        f"WHERE path IN ({','.join('?' * len(chunk))})", chunk)]
-    return records
-
-
-def _contacts(schema: Schema, db: sqlite3.Connection, afresh: dict[str, Record], fields: set[str]) -> dict:
-    """Every contact's id and the `fields` a counterparty grouping compares, as light stand-ins for records."""
-    found = {}
-    names = sorted(fields)
-    columns = ", json_extract(data, ?)" * len(names)
-    for contact_id, *values in db.execute(f"SELECT id{columns} FROM files WHERE kind = 'contact'",
-                                          [f"$.f.{name}" for name in names]):
-        found[contact_id] = SimpleNamespace(id=contact_id, fields=dict(zip(names, values)))
-    for record in afresh.values():
-        if record.kind == "contact" and record.id is not None:
-            found[record.id] = record
-    return found
-
-
-def _chunks(items: list, size: int = 500):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

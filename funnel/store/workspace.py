@@ -157,22 +157,23 @@ def mint_id(kind: str, taken: Iterable[str], length: int = 8) -> str:
 
 
 def load_for_id(root: Path, schema: Schema, text: str) -> Workspace | None:
-    """A workspace of only what `show ID` needs for a deal — the records whose id may be `text`, the deals of
-    the same counterparty (a card asks whether the client is a repeat one) and their contacts — fresh through
-    the cache. None when every record is needed: no deal answers (the full load gives the exact error) or a
-    contact does (its card lists its deals)."""
-    from ..model.gates import prior_deal_groupings
-    from .cache import load_around
+    """A workspace of only what `show ID` needs for a deal — the records whose id or file name may be `text`,
+    and what the deal's gates read (its contacts, the earliest deals of its counterparties: a card asks
+    whether the client is a repeat one) — through the cache's index, fresh (store/lookup.py). None when every
+    record is needed: no deal answers (the full load gives the exact error), a contact does (its card lists its
+    deals), or the index cannot answer exactly."""
+    from . import journal
+    from .lookup import Lookup, NoIndex, around_deals
 
     if not re.fullmatch(r"[a-z0-9-]{1,40}", text):
         return None
+    if journal.pending(root):
+        return None  # the full load finishes the crashed batch first
     try:
-        schema_bytes = (root / SCHEMA_FILE).read_bytes()
-    except OSError:
+        with Lookup(root, schema) as lookup:
+            matches = lookup.records(lookup.paths_for_prefix(text))
+            if not matches or any(record.kind != "deal" or record.id is None for record in matches):
+                return None
+            return lookup.workspace(around_deals(lookup, matches) + matches)
+    except (NoIndex, OSError):
         return None
-    records = load_around(root, schema, schema_bytes, text, prior_deal_groupings(schema))
-    matches = [record for record in records if record.stem.startswith(text)
-               or (record.id is not None and record.id.startswith(text))]
-    if not matches or any(record.kind != "deal" or record.id is None for record in matches):
-        return None
-    return Workspace(root, schema, records)

@@ -21,8 +21,8 @@ from ..errors import FunnelError
 from ..frontmatter.editing import EditError, append_item, render_record, set_field, unset_field
 from ..model import clock
 from ..model.checks import CheckRun, Diagnostic, check_gates, check_record, diagnostic
-from ..model.matching import did_you_mean
-from ..model.gates import GateContext, prior_deal_groupings
+from ..model.matching import did_you_mean, normal_form
+from ..model.gates import GateContext, change_bound, prior_deal_groupings, prior_deal_readers
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import DEAL_BUILTIN_FIELDS, DIR_OF_KIND, LOSS_COMMENT, LOSS_REASON, OWNER, Schema
 from ..model.values import InvalidValue, field_spec, parse_value, split_assignment
@@ -152,22 +152,35 @@ class LockedWorkspace:
         try:
             from ..store.cache import HashCache
 
-            self.workspace: Workspace = load_workspace(self.root, cached=True)
+            self.workspace: Workspace = self.load()
             self.hashes = HashCache(self.root)
             self.loaded()
         except BaseException:
             # `with` calls __exit__ only after __enter__ returned: release the lock here, or a broken schema
             # would keep it held for the rest of the process
+            self.closing()
             self._lock.__exit__(None, None, None)
             raise
         return self
 
+    def load(self) -> Workspace:
+        """The workspace as the lock found it: every record (a subclass may read fewer)."""
+        return load_workspace(self.root, cached=True)
+
     def loaded(self) -> None:
         """What a subclass prepares from the loaded workspace, still under the lock."""
 
+    def closing(self) -> None:
+        """What a subclass releases besides the lock."""
+
     def __exit__(self, *exc_info):
-        if exc_info[0] is None:
-            self.hashes.save()
+        try:
+            self.closing()
+            if exc_info[0] is None:
+                self.hashes.save()
+        except BaseException:
+            self._lock.__exit__(*exc_info)
+            raise
         return self._lock.__exit__(*exc_info)
 
     @property
@@ -176,16 +189,95 @@ class LockedWorkspace:
 
 
 class Transaction(LockedWorkspace):
-    """One locked read-modify-write of the workspace."""
+    """One locked read-modify-write of the workspace.
+
+    A deal's write reads only what it needs through the cache's index (store/lookup.py, fresh under the lock):
+    the records its id may name, and before judging, what the gates of the deal — and of the deals that may read
+    the change — read (lookup.around_deals). The judging is the same either way: the same checks over a smaller
+    workspace. Without an index (no cache to be had, contacts sharing an id) and for a contact's write (every
+    deal of its counterparty reads it) every record is loaded, as a batch does."""
+
+    def __init__(self, root: Path, partial: bool = True):
+        super().__init__(root)
+        self.partial = partial
+        self.lookup = None
+
+    def load(self) -> Workspace:
+        if self.partial:
+            from ..model.schema import load_schema
+            from ..store.lookup import Lookup, NoIndex
+            from ..store.paths import SCHEMA_FILE
+
+            try:
+                self.lookup = Lookup(self.root, load_schema(self.root / SCHEMA_FILE))
+                return self.lookup.workspace([])
+            except NoIndex:
+                pass
+        return super().load()
 
     def loaded(self) -> None:
         self.context = GateContext.of(self.workspace)
 
+    def closing(self) -> None:
+        if self.lookup is not None:
+            self.lookup.close()
+            self.lookup = None
+
+    def everything(self) -> None:
+        """Read every record from now on (and judge with all of them)."""
+        if self.lookup is not None:
+            self.closing()
+            self.workspace = super().load()
+            self.loaded()
+
     def resolve(self, text: str, kind: str | None = None) -> Record:
         try:
-            return resolve_id(self.workspace, text, kind)
+            return resolve_id(self._records_named(text), text, kind)
         except WorkspaceError as exc:
             raise Refused(str(exc)) from None
+
+    def _records_named(self, text: str) -> Workspace:
+        """A workspace holding every record resolve_id may answer `text` with, or name in its error."""
+        if self.lookup is None:
+            return self.workspace
+        lookup = self.lookup
+        return lookup.workspace(lookup.records(lookup.paths_for_prefix(normal_form(text) or text)))
+
+    def id_taken(self, record_id: str) -> bool:
+        if self.lookup is not None:
+            return self.lookup.id_taken(record_id)
+        return record_id in self.workspace.by_id
+
+    def other_owners(self, deal_id: str | None, owner: str) -> list[str]:
+        """The owners of every other deal — or only `owner` when another deal has it (all a note needs)."""
+        if self.lookup is not None:
+            if self.lookup.another_deal_has(OWNER, owner, deal_id):
+                return [owner]
+            values = self.lookup.deal_field_values(OWNER)
+        else:
+            values = [(other.id, other.fields.get(OWNER)) for other in self.workspace.deals]
+        known = {value for other_id, value in values if other_id != deal_id and isinstance(value, str)}
+        return [owner] if owner in known else sorted(known - {""})
+
+    def judging(self, old: Record | None, new: Record) -> None:
+        """Before judging a deal's write through the index: the workspace and context hold what the gates read
+        (of the deal; of the deals that may read the change, when what they read of it changes)."""
+        if self.lookup is None:
+            return
+        from ..store.lookup import NoIndex, around_deals
+
+        judged = [record for record in (old, new) if record is not None]
+        try:
+            self._judge_with(old, around_deals(self.lookup, judged))
+            bound = self.readers_bound(old, new, self.context.replacing(new))
+            if bound is not None:
+                self._judge_with(old, around_deals(self.lookup, judged, bound))
+        except NoIndex:
+            self.everything()
+
+    def _judge_with(self, old: Record | None, records: list[Record]) -> None:
+        self.workspace = self.lookup.workspace(records + ([old] if old is not None else []))
+        self.context = GateContext.of(self.workspace)
 
     def read_text(self, record: Record) -> str:
         data = (self.root / record.path).read_bytes()
@@ -233,6 +325,14 @@ class Transaction(LockedWorkspace):
         """Deals whose gates may read `record`: those of the same counterparty, as the schema groups them."""
         return context.counterparty_deals(record, prior_deal_groupings(self.schema))
 
+    def readers_bound(self, old: Record | None, new: Record, new_context: GateContext) -> tuple | None:
+        """For a deal's change: None when no other deal's gates can read it (what prior_deal reads of the deal
+        is unchanged), else the start after which a deal of its counterparties may (gates.change_bound)."""
+        sames = prior_deal_groupings(self.schema)
+        if old is not None and self.context.prior_deal_facts(old, sames) == new_context.prior_deal_facts(new, sames):
+            return None
+        return change_bound(old, new)
+
     def refuse_unmet_gates(self, new: Record, message: str) -> None:
         """A stage change: every gate of the new stage must hold, old gaps included."""
         run = CheckRun(self.workspace, self.context.replacing(new), self.hashes.sha256)
@@ -243,11 +343,17 @@ class Transaction(LockedWorkspace):
     def refuse_new_errors(self, old: Record | None, new: Record, what: str) -> tuple[Diagnostic, ...]:
         """Raise Refused when `new` (or a deal that depends on it) gains an error; return new warnings."""
         new_context = self.context.replacing(new)
-        before_records = ([old] if old is not None else []) + (self.affected(old, self.context) if old else [])
-        after_records = [new] + self.affected(new, new_context)
+        affected = self.affected
+        if new.kind == "deal":
+            bound = self.readers_bound(old, new, new_context)
+
+            def affected(record, context):  # noqa: F811 — the deals that may read this deal's change
+                return [] if bound is None else prior_deal_readers(self.affected(record, context), bound)
+        before_records = ([old] if old is not None else []) + (affected(old, self.context) if old else [])
+        after_records = [new] + affected(new, new_context)
         before_ids = {r.id for r in before_records}
         # deals that only became affected after the change are judged before it too
-        before_records += [r for r in self.affected(new, self.context) if r.id not in before_ids]
+        before_records += [r for r in affected(new, self.context) if r.id not in before_ids]
         before = Counter(_key(d) for d in self.diagnostics(before_records, self.context))
         added: list[Diagnostic] = []
         warnings: list[Diagnostic] = []
@@ -268,8 +374,7 @@ class Transaction(LockedWorkspace):
         if self.schema.owners or not isinstance(owner, str) or not owner.strip() or (
                 old is not None and old.fields.get(OWNER) == owner):
             return ()
-        known = sorted({other.fields.get(OWNER) for other in self.workspace.deals if other.id != new.id
-                        and isinstance(other.fields.get(OWNER), str)} - {""})
+        known = self.other_owners(new.id, owner)
         if owner in known or not known:
             return ()
         hint = did_you_mean(owner, known) or f" (owners so far: {', '.join(known[:8])})"
@@ -283,6 +388,7 @@ class Transaction(LockedWorkspace):
         warnings."""
         data = text.encode("utf-8")
         new = build_record(self.schema, kind, record_path, data)
+        self.judging(old, new)
         if gate is not None:
             self.refuse_unmet_gates(new, gate)
         warnings = self.refuse_new_errors(old, new, f"{kind} {old.id}" if old is not None else f"new {kind}")
@@ -370,14 +476,14 @@ def add_record(root: Path, kind: str, assignments: Assignments = (),
                prepare: Callable[[Transaction, dict[str, Any]], None] | None = None) -> WriteResult:
     """A new contact or deal: a fresh id, the given fields, validated as a whole; refused when invalid.
     `prepare(tx, values)` adds what the kind starts with (a deal's stage and history)."""
-    with Transaction(root) as tx:
+    with Transaction(root, partial=kind == "deal") as tx:
         values = {name: value for name, value in tx.read_assignments(kind, assignments).items()
                   if value is not None}
         if prepare is not None:
             prepare(tx, values)
-        record_id = mint_id(kind, tx.workspace.by_id)
-        while (root / DIR_OF_KIND[kind] / f"{record_id}.md").exists():
-            record_id = mint_id(kind, set(tx.workspace.by_id) | {record_id})
+        record_id = mint_id(kind, ())
+        while tx.id_taken(record_id) or (root / DIR_OF_KIND[kind] / f"{record_id}.md").exists():
+            record_id = mint_id(kind, {record_id})
         values["id"] = record_id
         order = tx.key_order(kind)
         text = render_record([(name, values[name]) for name in order if name in values])
@@ -408,6 +514,9 @@ def update_record(root: Path, action: str, id_text: str, plan: Plan, assignments
     record's schema, and whatever `plan` adds to them."""
     with Transaction(root) as tx:
         record = tx.resolve(id_text, kind)
+        if record.kind != "deal":
+            tx.everything()  # a contact: the gates of its deals read it
+            record = tx.resolve(id_text, kind)
         if not record.readable:
             raise Refused(f"{record.path}: cannot be read as a record; run 'funnel check' and fix it first")
         asked = tx.read_assignments(record.kind, assignments, unset)

@@ -1,0 +1,542 @@
+"""Records by id and by counterparty without building the rest: the cache's rows as an index, proven fresh.
+
+`show ID` and a single write need a handful of records — the one asked for, the contacts it names, the deals
+its gates compare it with — not all of them. `Lookup` opens the cache, makes every row fresh and then reads
+rows by id, by contact, by counterparty.
+
+What must be looked at for that to be exact (never stale), and what is not:
+- Every record file's stat (mtime, ctime, size, inode), every command. Any file may name any id in its `id:`
+  or any contact in its `contact:` (a hand edit in place — an editor that rewrites the file, `echo >>` — changes
+  no directory), so no cheaper check can prove that no other deal joined a counterparty. A directory listing
+  alone would find added and removed files, not such an edit.
+- Not every row: each folder's listing is kept with its files' stat keys as one row of table `listing` (names,
+  packed keys, a flag per file saying its row holds exactly that key, when the stats were taken). A command
+  compares the whole listing at once; only files whose name or key differ, that have no row (an invalid file)
+  or that were modified within RACY_NS of the listing (a same-second edit) are looked at one by one, as the
+  cache's own scan does: by their row's key and, in the racy window, by their bytes' blob id. A changed file is
+  read and its row replaced; a removed file's row is deleted.
+- A listing can only claim rows its flags name: every change of rows outside a scan either replaces a file's
+  key (a write, a view's refresh — the file's stat then differs from the listing and it is looked at) or
+  clears the cache (a new schema, which clears the listings). As a guard, the rows of a kind are counted
+  against the listing's flags; a mismatch makes every file a suspect.
+
+Then the rows are the files: a query by id, by `contact:` or over every contact's grouping fields answers for
+the whole workspace. Records with problems have no row; they are read from their files every time, and every
+one of them joins the records a lookup returns, so a gate sees them as it would in a full load.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import sqlite3
+import stat as stat_module
+import time
+from array import array
+from pathlib import Path
+from types import SimpleNamespace
+
+from ..model.records import Record, Workspace
+from ..model.schema import Schema
+from .cache import (INSERT_ROW, RACY_NS, Cache, _read, _record_from_row, blob_id, from_plain, read_record_file,
+                    schema_key, to_plain)
+from .paths import SCHEMA_FILE, _is_text, folder_problems, readable_folders
+from .recordfiles import link_record
+
+_DIR_FD = os.stat in os.supports_dir_fd and os.listdir in os.supports_fd
+
+
+class NoIndex(Exception):
+    """The index cannot answer exactly this time (no cache to be had, a damaged one, contacts sharing an id):
+    load every record instead."""
+
+
+class Lookup:
+    """An open, fresh index of the workspace at `root` (see the module's docstring). Use as a context manager."""
+
+    def __init__(self, root: Path, schema: Schema, schema_bytes: bytes | None = None):
+        self.root = root
+        self.schema = schema
+        if schema_bytes is None:
+            schema_bytes = (root / SCHEMA_FILE).read_bytes()
+        try:
+            cache = Cache.open(root)
+        except sqlite3.Error:
+            cache = None
+        if cache is None:
+            raise NoIndex("no cache")
+        self.cache = cache
+        self.db = cache.db
+        self.names: dict[str, set[str]] = {}  # directory -> names of its record files (regular files)
+        self.sorted_names: dict[str, list[str]] = {}  # the same, sorted
+        self.kinds: dict[str, str] = {}  # directory -> kind
+        self.afresh: dict[str, Record] = {}  # path -> record read from its file this time (changed, invalid, link)
+        self.contact_groups: dict[tuple, set[str]] | None = None  # Around's: contact.FIELD key -> contact ids
+        try:
+            _scan(self, schema_key(schema_bytes))
+        except sqlite3.Error:
+            cache.close()
+            raise NoIndex("the cache cannot be read") from None
+        except BaseException:
+            cache.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def close(self) -> None:
+        self.cache.close()
+
+    # -- what exists ------------------------------------------------------------------------------------------
+    def exists(self, path: str) -> bool:
+        directory, _, name = path.partition("/")
+        return name in self.names.get(directory, ()) or path in self.afresh
+
+    def records(self, paths) -> list[Record]:
+        """The records at `paths` (that exist now), from this scan's reads or their fresh rows, in path order."""
+        found = {path: self.afresh[path] for path in paths if path in self.afresh}
+        rest = sorted(path for path in paths if path not in found and self.exists(path))
+        for chunk in _chunks(rest):
+            for path, kind, data, *key in self.db.execute(
+                    "SELECT path, kind, data, mtime_ns, ctime_ns, size, ino FROM files "
+                    f"WHERE path IN ({_marks(chunk)})", chunk):
+                found[path] = _record_from_row(self.schema, kind, path, data, tuple(key))
+        return [found[path] for path in sorted(found)]
+
+    def _rows(self, sql: str, parameters=()) -> list[tuple]:
+        """Rows whose first column is a path, for files that exist now and were not read afresh (those answer
+        for themselves)."""
+        return [row for row in self.db.execute(sql, parameters)
+                if row[0] not in self.afresh and self.exists(row[0])]
+
+    # -- by id --------------------------------------------------------------------------------------------------
+    def paths_for_prefix(self, prefix: str) -> set[str]:
+        """Every record file whose id or file name starts with `prefix` (what resolve_id may answer with, or name
+        in its error)."""
+        found = {path for (path,) in self._rows("SELECT path FROM files WHERE id >= ? AND id < ?",
+                                                 (prefix, prefix + "\U0010ffff"))}
+        for directory, names in self.sorted_names.items():
+            index = bisect.bisect_left(names, prefix)
+            while index < len(names) and names[index].startswith(prefix):
+                found.add(f"{directory}/{names[index]}")
+                index += 1
+        found.update(path for path, record in self.afresh.items()
+                     if path.rsplit("/", 1)[-1].startswith(prefix) or (record.id or "").startswith(prefix))
+        return found
+
+    def paths_with_ids(self, ids) -> set[str]:
+        ids = sorted({value for value in ids if isinstance(value, str)})
+        found = set()
+        for chunk in _chunks(ids):
+            found.update(path for (path,) in self._rows(f"SELECT path FROM files WHERE id IN ({_marks(chunk)})", chunk))
+        found.update(path for path, record in self.afresh.items() if record.id in ids)
+        return found
+
+    def id_taken(self, record_id: str) -> bool:
+        return bool(self.paths_with_ids([record_id])) or any(
+            path.rsplit("/", 1)[-1] == f"{record_id}.md" for path in self.afresh) or any(
+            f"{record_id}.md" in names for names in self.names.values())
+
+    # -- by field -----------------------------------------------------------------------------------------------
+    def another_deal_has(self, name: str, value, deal_id: str | None) -> bool:
+        """True when a deal other than `deal_id` holds `value` in field `name` (stops at the first)."""
+        if any(record.kind == "deal" and record.id != deal_id and record.fields.get(name) == value
+               for record in self.afresh.values()):
+            return True
+        plain = to_plain(self.schema.deals.fields.get(name), value)
+        for path, record_id in self.db.execute(
+                "SELECT path, id FROM files WHERE kind = 'deal' AND json_extract(data, ?) = ? AND id IS NOT ?",
+                (f"$.f.{name}", plain, deal_id)):
+            if path not in self.afresh and self.exists(path):
+                return True
+        return False
+
+    def deal_field_values(self, name: str) -> list:
+        """The typed value of field `name` of every deal, with its id: [(id, value)]."""
+        spec = self.schema.deals.fields.get(name)
+        values = [(record_id, from_plain(spec, value)) for _, record_id, value in self._rows(
+            "SELECT path, id, json_extract(data, ?) FROM files WHERE kind = 'deal'", (f"$.f.{name}",))]
+        values += [(record.id, record.fields.get(name)) for record in self.afresh.values() if record.kind == "deal"]
+        return values
+
+    def deals_of_contacts(self, contact_ids) -> list[tuple[str, str | None, object]]:
+        """(path, id, a stand-in with the deal's `contact` and first history entry) of every deal whose
+        `contact` is one of `contact_ids`: what GateContext.started and counterparty grouping read of a deal."""
+        ids = sorted({value for value in contact_ids if isinstance(value, str)})
+        history = self.schema.deals.fields.get("history")
+        found = []
+        for chunk in _chunks(ids):
+            for path, record_id, contact, first in self._rows(
+                    "SELECT path, id, contact, json_extract(data, '$.f.history[0]') "
+                    f"FROM files WHERE kind = 'deal' AND contact IN ({_marks(chunk)})", chunk):
+                entries = from_plain(history, [json.loads(first)]) if first is not None else None
+                found.append((path, record_id, SimpleNamespace(
+                    id=record_id, kind="deal", fields={"contact": contact, "history": entries})))
+        found += [(path, record.id, record) for path, record in self.afresh.items()
+                  if record.kind == "deal" and record.fields.get("contact") in ids]
+        return found
+
+    def contacts_with_fields(self, names: list[str]) -> list[tuple[str, str | None, object]]:
+        """(path, id, a stand-in with the typed `names` fields) of every contact, in path order."""
+        specs = [self.schema.contacts.fields.get(name) for name in names]
+        columns = "".join(", json_extract(data, ?)" for _ in names)
+        found = []
+        for path, record_id, *values in self._rows(f"SELECT path, id{columns} FROM files WHERE kind = 'contact'",
+                                                   [f"$.f.{name}" for name in names]):
+            fields = {name: from_plain(spec, value) for name, spec, value in zip(names, specs, values)}
+            found.append((path, record_id, SimpleNamespace(id=record_id, kind="contact", fields=fields)))
+        found += [(path, record.id, record) for path, record in self.afresh.items() if record.kind == "contact"]
+        return sorted(found, key=lambda item: item[0])
+
+    def workspace(self, records: list[Record]) -> Workspace:
+        """A workspace of these records only (and every record read afresh), for the same functions a full
+        load feeds."""
+        chosen = {record.path: record for record in self.afresh.values()}
+        chosen.update((record.path, record) for record in records)
+        return Workspace(self.root, self.schema, [chosen[path] for path in sorted(chosen)],
+                         folder_problems(self.root))
+
+
+# -- the scan -------------------------------------------------------------------------------------------------
+
+def _scan(lookup: Lookup, key: str) -> None:
+    cache, schema, root = lookup.cache, lookup.schema, lookup.root
+    if cache.key() != key:
+        cache.reset(key)
+    db = cache.db
+    started_ns = time.time_ns()
+    changed: list[tuple] = []  # rows to write (cache._read fills it)
+    confirmed: list[str] = []
+    dropped: list[str] = []  # rows to delete: removed files, files that can no longer be cached
+    listings: list[tuple] = []  # listing rows to store
+    # the guard: the listings' flags claim exactly the rows there are (count(*) reads the smallest index)
+    rows_count = db.execute("SELECT count(*) FROM files").fetchone()[0]
+    stored_listings = {row[0]: row[1:] for row in db.execute(
+        "SELECT directory, names, keys, flags, taken_ns FROM listing")}
+    if sum(row[2].count(1) for row in stored_listings.values()) != rows_count:
+        stored_listings = {}
+    for directory, kind in readable_folders(root):
+        listed = _list_folder(root, directory)
+        if listed is None:
+            continue
+        names, keys, links = listed
+        lookup.kinds[directory] = kind
+        lookup.names[directory] = set(names)
+        lookup.sorted_names[directory] = names
+        for name in links:
+            relative = f"{directory}/{name}"
+            lookup.afresh[relative] = link_record(kind, relative, SimpleNamespace(
+                path=os.path.join(root, directory, name)))
+        stored = stored_listings.get(directory)
+        suspects, removed, old_flags = _suspects(db, kind, names, keys, stored)
+        flags = bytearray(old_flags) if old_flags is not None else bytearray(len(names))
+        rows = {}
+        for chunk in _chunks([f"{directory}/{names[index]}" for index in suspects]):
+            rows.update((row[0], row[1:]) for row in db.execute(
+                "SELECT path, mtime_ns, ctime_ns, size, ino, checked_ns, blob FROM files "
+                f"WHERE path IN ({_marks(chunk)})", chunk))
+        for index in suspects:
+            name = names[index]
+            relative = f"{directory}/{name}"
+            path = os.path.join(root, directory, name)
+            stat_key = tuple(keys[4 * index:4 * index + 4])
+            row = rows.get(relative)
+            flags[index] = 0
+            read = None
+            if row is not None and tuple(row[:4]) == stat_key:
+                if stat_key[0] < row[4] - RACY_NS:
+                    flags[index] = 1
+                    continue
+                try:
+                    read = read_record_file(path)
+                except OSError:
+                    read = None
+                if read is not None and read[0] == stat_key and blob_id(read[1]) == row[5]:
+                    if stat_key[0] < started_ns - RACY_NS:
+                        confirmed.append(relative)
+                    flags[index] = 1
+                    continue
+            before = len(changed)
+            record = _read(schema, kind, relative, path, started_ns, changed, read)
+            if record is None:
+                dropped.append(relative)
+                continue
+            if len(changed) > before and tuple(changed[-1][2:6]) == stat_key:  # row_values' stat key
+                flags[index] = 1  # its row answers for it (a cold scan of 100,000 files holds no records)
+                if len(changed) >= 2000:
+                    _write(cache, changed, [], [], [], started_ns)
+                    changed.clear()
+            else:
+                lookup.afresh[relative] = record
+                dropped.append(relative)  # it has a problem now, or changed while read: no row, read each time
+                del changed[before:]
+        dropped += [f"{directory}/{name}" for name in removed]
+        names_text = "\0".join(names)
+        new = (names_text, keys.tobytes(), bytes(flags))
+        if stored is None or new != tuple(stored[:3]) or (suspects and _racy_before(keys, stored[3], started_ns)):
+            listings.append((directory, *new, started_ns))
+    if changed or confirmed or dropped or listings:
+        _write(cache, changed, confirmed, dropped, listings, started_ns)
+
+
+def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, started_ns: int) -> None:
+    try:
+        with cache.transaction() as db:
+            db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in dropped])
+            db.executemany(INSERT_ROW, changed)
+            db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?", [(started_ns, path) for path in confirmed])
+            db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?)", listings)
+    except sqlite3.OperationalError:
+        # busy or read-only: rows of removed or changed files may linger, so the index cannot answer this time
+        raise NoIndex("the cache could not be updated") from None
+
+
+def _list_folder(root: Path, directory: str):
+    """(sorted names of the regular record files, their packed stat keys, names of links) of a record folder;
+    None when it cannot be listed (folder_problems names it). Names as paths.record_files filters them."""
+    folder = os.path.join(root, directory)
+    fd = None
+    try:
+        if _DIR_FD:
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+            listed = os.listdir(fd)
+        else:
+            listed = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        if fd is not None:
+            os.close(fd)
+        return None
+    try:
+        names, links = [], []
+        packed: list[int] = []
+        append, extend = names.append, packed.extend
+        lstat, regular, link = os.lstat, stat_module.S_IFREG, stat_module.S_IFLNK
+        listed = [name for name in listed if name[-3:] == ".md" and name[:1] != "."
+                  and (name.isascii() or _is_text(name))]
+        listed.sort()
+        for name in listed:
+            try:
+                info = lstat(name, dir_fd=fd) if fd is not None else lstat(os.path.join(folder, name))
+            except FileNotFoundError:
+                continue
+            kind = info.st_mode & 0o170000
+            if kind == regular:
+                append(name)
+                extend((info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
+            elif kind == link:
+                links.append(name)
+        return names, array("q", packed), links
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _suspects(db: sqlite3.Connection, kind: str, names: list[str], keys: array, stored):
+    """(indexes of the files to look at one by one, names of removed files, the stored flags when the listing
+    is the same) — every file when there is no usable listing."""
+    if stored is None:
+        known = {path.split("/", 1)[1] for (path,) in db.execute("SELECT path FROM files WHERE kind = ?", (kind,))}
+        present = set(names)
+        return list(range(len(names))), [name for name in known if name not in present], None
+    old_text, old_keys, old_flags, taken_ns = stored
+    limit = taken_ns - RACY_NS
+    old_names = old_text.split("\0") if old_text else []
+    if old_names == names and old_keys == keys.tobytes():
+        mtimes = keys[0::4]
+        suspects = [i for i, mtime in enumerate(mtimes) if mtime >= limit] if mtimes and max(mtimes) >= limit else []
+        if 0 in old_flags:
+            suspects = sorted(set(suspects) | {i for i, flag in enumerate(old_flags) if not flag})
+        return suspects, [], old_flags
+    previous = array("q")
+    previous.frombytes(old_keys)
+    old = {name: (index, old_flags[index]) for index, name in enumerate(old_names)}
+    suspects = []
+    flags = bytearray(len(names))
+    for index, name in enumerate(names):
+        known = old.pop(name, None)
+        if known is not None:
+            at = known[0] * 4
+            if known[1] and previous[at:at + 4] == keys[index * 4:index * 4 + 4] and keys[index * 4] < limit:
+                flags[index] = 1
+                continue
+        suspects.append(index)
+    return suspects, list(old), bytes(flags)
+
+
+def _racy_before(keys: array, taken_ns: int, started_ns: int) -> bool:
+    """Some file was in the racy window of the stored listing but no longer is: store it again, later."""
+    return any(taken_ns - RACY_NS <= mtime < started_ns - RACY_NS for mtime in keys[0::4])
+
+
+# -- a write keeps the listing of its folder -------------------------------------------------------------------
+
+def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | None) -> None:
+    """Inside the write's cache transaction: file `relative` now has `stat_key` and a row of exactly that key
+    (None: it has no row). Nothing when its folder has no listing yet."""
+    directory, _, name = relative.partition("/")
+    stored = db.execute("SELECT names, keys, flags, taken_ns FROM listing WHERE directory = ?",
+                        (directory,)).fetchone()
+    if stored is None:
+        return
+    names = stored[0].split("\0") if stored[0] else []
+    keys = array("q")
+    keys.frombytes(stored[1])
+    flags = bytearray(stored[2])
+    index = bisect.bisect_left(names, name)
+    present = index < len(names) and names[index] == name
+    if not present:
+        names.insert(index, name)
+        keys[index * 4:index * 4] = array("q", stat_key or (0, 0, 0, 0))
+        flags.insert(index, 0)
+    else:
+        keys[index * 4:index * 4 + 4] = array("q", stat_key or (0, 0, 0, 0))
+    flags[index] = 1 if stat_key is not None else 0
+    db.execute("UPDATE listing SET names = ?, keys = ?, flags = ? WHERE directory = ?",
+               ("\0".join(names), keys.tobytes(), bytes(flags), directory))
+
+
+def _marks(items) -> str:
+    return ",".join("?" * len(items))
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# -- what the gates of some deals read ---------------------------------------------------------------------------
+
+class Around:
+    """The records the gates of some deals read, found through a Lookup: the contacts they name, and of each
+    counterparty (the schema's prior_deal groupings) the earliest deals, in the order GateContext sorts them, up
+    to the first that is not one of the deals judged — the prior deal they may have; with `bound`, also every
+    deal of those counterparties that started after it (gates.prior_deal_readers: the deals whose gates may
+    read a change), and what their gates read in turn. Which deals share a counterparty is decided by
+    GateContext's own functions over stand-ins of every contact's grouping fields; deals are found by their
+    `contact:` (an index), so a contact id used by two files would make that inexact: NoIndex then."""
+
+    def __init__(self, lookup: Lookup):
+        from ..model.gates import GateContext, prior_deal_groupings
+
+        self.lookup = lookup
+        self.schema = lookup.schema
+        self.sames = prior_deal_groupings(self.schema)
+        self.GateContext = GateContext
+        self.loaded: dict[str, Record] = {}
+        self._members: dict[tuple, list] = {}  # group key -> [(started, id, path)], sorted
+        self._by_value: dict[tuple, set[str]] | None = None  # contact.FIELD key -> contact ids
+        self._refs = {kind: [name for name, spec in self.schema.kind(kind).fields.items()
+                             if spec.fieldtype.references == "contact"] for kind in ("contact", "deal")}
+
+    def records(self) -> list[Record]:
+        return list(self.loaded.values())
+
+    def load(self, paths) -> list[Record]:
+        new = [path for path in paths if path not in self.loaded]
+        for record in self.lookup.records(new):
+            self.loaded[record.path] = record
+        return [self.loaded[path] for path in paths if path in self.loaded]
+
+    def add(self, records) -> None:
+        for record in records:
+            self.loaded[record.path] = record
+
+    def contacts_of(self, records) -> None:
+        """Load every file holding an id that a contact reference of `records` names."""
+        ids = {record.fields.get(name) for record in records for name in self._refs.get(record.kind, ())}
+        self.load(self.lookup.paths_with_ids(ids - {None}))
+
+    def context(self):
+        loaded = sorted(self.loaded.values(), key=lambda record: record.path)
+        everything = {record.path: record for record in self.lookup.afresh.values()}
+        everything.update((record.path, record) for record in loaded)
+        records = [everything[path] for path in sorted(everything)]
+        return self.GateContext([r for r in records if r.kind == "contact"], [r for r in records if r.kind == "deal"])
+
+    def keys(self, deal) -> list[tuple]:
+        context = self.context()
+        keys = []
+        for same in self.sames:
+            keys += [key for key in context._group_keys(deal, same) if key not in keys]
+        return keys
+
+    def members(self, key: tuple) -> list[tuple]:
+        """[(started, id, path)] of every deal with counterparty `key`, sorted as GateContext sorts them."""
+        found = self._members.get(key)
+        if found is None:
+            if key[0] == "contact":
+                contact_ids = {key[1]}
+            else:
+                contact_ids = self._contacts_by_value().get(key, set())
+            started = self.GateContext.started
+            found = sorted((started(stand_in), record_id, path)
+                           for path, record_id, stand_in in self.lookup.deals_of_contacts(contact_ids)
+                           if record_id is not None)
+            self._members[key] = found
+        return found
+
+    def _contacts_by_value(self) -> dict[tuple, set[str]]:
+        if self._by_value is None and self.lookup.contact_groups is not None:
+            self._by_value = self.lookup.contact_groups
+        if self._by_value is None:
+            names = sorted({name[8:] for same in self.sames for name in same if name.startswith("contact.")})
+            by_value: dict[tuple, set[str]] = {}
+            seen: set[str] = set()
+            keys_of: dict[tuple, list] = {}  # the same values give the same keys: work each out once
+            sames = [tuple(name for name in same if name != "contact") for same in self.sames]
+            for _, contact_id, stand_in in self.lookup.contacts_with_fields(names):
+                if contact_id is None:
+                    continue
+                if contact_id in seen:
+                    raise NoIndex(f"contact id {contact_id} is used by two files")
+                seen.add(contact_id)
+                values = tuple(repr(stand_in.fields.get(name)) for name in names)
+                keys = keys_of.get(values)
+                if keys is None:
+                    keys = keys_of[values] = [key for same in sames
+                                              for key in self.GateContext.counterparty_keys(None, stand_in, same)]
+                for key in keys:
+                    by_value.setdefault(key, set()).add(contact_id)
+            self._by_value = self.lookup.contact_groups = by_value
+        return self._by_value
+
+    def earliest(self, deal, skip: set) -> None:
+        """Load, for each counterparty of `deal`, its deals in order up to the first whose id is not in
+        `skip` nor the deal's own (its prior deal, if it has one), with their contacts."""
+        paths = []
+        for key in self.keys(deal):
+            for _, record_id, path in self.members(key):
+                paths.append(path)
+                if record_id not in skip and record_id != deal.id:
+                    break
+        self.contacts_of(self.load(paths))
+
+    def readers(self, deal, bound) -> list[str]:
+        """Paths of the deals of `deal`'s counterparties that started after `bound`."""
+        return [path for key in self.keys(deal) for started, _, path in self.members(key) if started > bound]
+
+
+def around_deals(lookup: Lookup, judged: list[Record], bound=None) -> list[Record]:
+    """The records whose values the gates of the deals `judged` read, and with `bound` those of the deals that
+    may read a change of them (see Around) — not the judged records' own files: the caller adds the versions it
+    judges. Every record read afresh joins in Lookup.workspace."""
+    around = Around(lookup)
+    around.add(judged)
+    around.contacts_of(judged)
+    deals = [record for record in judged if record.kind == "deal"]
+    skip = {record.id for record in deals}
+    for deal in deals:
+        around.earliest(deal, skip)
+    if bound is not None:
+        readers = sorted({path for deal in deals for path in around.readers(deal, bound)})
+        loaded = around.load(readers)
+        around.contacts_of(loaded)
+        for reader in loaded:
+            around.earliest(reader, skip | {reader.id})
+    own = {record.path for record in judged}
+    return [record for record in around.records() if record.path not in own]

@@ -1,0 +1,183 @@
+"""The index single-record commands read (store/lookup.py): `show ID` and a deal's write read only the deal and
+what its gates read, yet answer as a full load would — after hand edits in place (same second, same size), a
+git checkout, added and removed files, concurrent writes; a refused write writes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from conftest import CONTACT, deal
+from funnel.store.owndir import own_directory
+from funnel.store.lookup import Lookup
+from funnel.model.schema import load_schema
+
+REPEAT_FIELDS = "title: x\ncontact: {contact}\nowner: a\ncreated: 2026-03-14\nneeds: x\ncategories: [small]\n" \
+                "finance_check: approved\nlegal_check: passed\n"
+OTHER = CONTACT.replace("c-ivanov01", "c-other001").replace("ООО «Водоканал-Сервис»", "АО «Теплосеть»")
+SAME_COMPANY = CONTACT.replace("c-ivanov01", "c-petrova1").replace(
+    "company: ООО «Водоканал-Сервис»", "company: '  ооо  «ВОДОКАНАЛ-сервис» '")
+
+
+def repeat_deal(deal_id: str, contact: str, started: str, stage: str = "approval") -> str:
+    history = f"  - {{stage: lead, at: {started}}}\n  - {{stage: {stage}, at: 2026-10-01T10:00:00+03:00}}\n"
+    return deal(deal_id, stage, REPEAT_FIELDS.format(contact=contact), history=history)
+
+
+def files(first_contact: str = "c-other001") -> dict[str, str]:
+    """d-aaaa0000 (approval, no debt check) is a repeat client exactly when d-first001 is of its company."""
+    return {
+        "contacts/c-ivanov01.md": CONTACT,
+        "contacts/c-petrova1.md": SAME_COMPANY,
+        "contacts/c-other001.md": OTHER,
+        "deals/d-first001.md": repeat_deal("d-first001", first_contact, "2026-02-01T10:00:00+03:00", "proposal")
+        .replace("finance_check", "debt_check: clear\nfinance_check"),
+        "deals/d-aaaa0000.md": repeat_deal("d-aaaa0000", "c-ivanov01", "2026-03-01T10:00:00+03:00"),
+    }
+
+
+def age_all(root, seconds=10):
+    moment = time.time() - seconds
+    for folder in ("contacts", "deals"):
+        for path in (root / folder).glob("*.md"):
+            os.utime(path, (moment, moment))
+
+
+def cold_show(run, root, *args):
+    """`show` as a command without any cache answers it: the truth to compare with."""
+    shutil.rmtree(own_directory(root), ignore_errors=True)
+    return run("show", *args, "--root", str(root)).output
+
+
+def answers_from_index(root) -> bool:
+    """The index can answer (no fallback to the full load)."""
+    with Lookup(root, load_schema(root / "schema.yaml")) as lookup:
+        return bool(lookup.paths_for_prefix("d-aaaa"))
+
+
+def edit_in_place(path, old: str, new: str, keep_mtime: bool = True) -> None:
+    """Rewrite a file in place (as an editor that truncates and writes does), the same size, its mtime kept."""
+    assert len(old.encode()) == len(new.encode())
+    info = os.stat(path)
+    data = path.read_bytes().replace(old.encode(), new.encode())
+    with open(path, "r+b") as handle:
+        handle.write(data)
+    if keep_mtime:
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert os.stat(path).st_size == info.st_size
+
+
+def test_show_and_a_write_see_a_deal_that_joined_the_counterparty_by_an_edit_in_place(workspace, run):
+    root = workspace(files())
+    age_all(root)
+    warm = run("show", "d-aaaa0000", "--root", str(root)).output
+    assert "Debt check" not in warm  # a first-time client: the debt check is excused
+    assert answers_from_index(root)
+    # another deal's contact changes in place: no directory changes, same size, same mtime
+    edit_in_place(root / "deals/d-first001.md", "c-other001", "c-petrova1")
+    shown = run("show", "d-aaaa0000", "--root", str(root)).output
+    assert "Debt check" in shown  # now a repeat client (same company as c-petrova1)
+    assert shown == cold_show(run, root, "d-aaaa0000")
+    # a write judges it too: moving on needs the debt check, refused, nothing written
+    before = (root / "deals/d-aaaa0000.md").read_bytes()
+    age_all(root)
+    run("show", "d-aaaa0000", "--root", str(root))  # the index warm again
+    edit_in_place(root / "deals/d-first001.md", "c-petrova1", "c-ivanov01")
+    refused = run("move", "d-aaaa0000", "proposal", "--root", str(root))
+    assert refused.exit_code == 1
+    assert "repeat client: earlier deal d-first001" in refused.stderr
+    assert (root / "deals/d-aaaa0000.md").read_bytes() == before
+    # and out again: no longer a repeat client, the move passes
+    edit_in_place(root / "deals/d-first001.md", "c-ivanov01", "c-other001")
+    assert run("move", "d-aaaa0000", "proposal", "--root", str(root)).exit_code == 0
+
+
+def test_an_edit_within_the_same_second_is_seen(workspace, run):
+    """No aging: every file is in the racy window, where a stat says nothing and the bytes decide."""
+    root = workspace(files())
+    run("show", "d-aaaa0000", "--root", str(root))
+    edit_in_place(root / "deals/d-first001.md", "c-other001", "c-ivanov01")
+    assert "Debt check" in run("show", "d-aaaa0000", "--root", str(root)).output
+
+
+def test_added_and_removed_files_and_a_changed_id(workspace, run):
+    root = workspace(files())
+    age_all(root)
+    run("show", "d-aaaa0000", "--root", str(root))
+    (root / "deals/d-early000.md").write_text(
+        repeat_deal("d-early000", "c-ivanov01", "2026-01-01T10:00:00+03:00", "proposal")
+        .replace("finance_check", "debt_check: clear\nfinance_check"), encoding="utf-8")
+    shown = run("show", "d-aaaa0000", "--root", str(root)).output
+    assert "Debt check" in shown
+    assert shown == cold_show(run, root, "d-aaaa0000")
+    run("show", "d-aaaa0000", "--root", str(root))
+    (root / "deals/d-early000.md").unlink()
+    assert "Debt check" not in run("show", "d-aaaa0000", "--root", str(root)).output
+    # a file whose id is edited to another deal's: the id is used twice, which show says
+    run("show", "d-aaaa0000", "--root", str(root))
+    edit_in_place(root / "deals/d-first001.md", "id: d-first001", "id: d-aaaa0000")
+    result = run("show", "d-aaaa0000", "--root", str(root))
+    assert result.exit_code == 1
+    assert "is used by 2 files" in result.stderr
+    assert run("set", "d-aaaa0000", "title=y", "--root", str(root)).exit_code == 1
+
+
+def test_a_git_checkout_is_seen(workspace, run):
+    root = workspace(files())
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "first-time client")
+    git("checkout", "-q", "-b", "repeat")
+    (root / "deals/d-first001.md").write_text(files("c-ivanov01")["deals/d-first001.md"], encoding="utf-8")
+    git("commit", "-q", "-am", "repeat client")
+    age_all(root)
+    assert "Debt check" in run("show", "d-aaaa0000", "--root", str(root)).output
+    git("checkout", "-q", "main")
+    assert "Debt check" not in run("show", "d-aaaa0000", "--root", str(root)).output
+    git("checkout", "-q", "repeat")
+    assert run("move", "d-aaaa0000", "proposal", "--root", str(root)).exit_code == 1
+
+
+def test_an_invalid_record_is_read_every_time_and_a_shared_contact_id_falls_back(workspace, run):
+    root = workspace(files())
+    age_all(root)
+    run("show", "d-aaaa0000", "--root", str(root))
+    # an invalid deal of the company still counts as prior (as in a full load)
+    (root / "deals/d-early000.md").write_text(
+        repeat_deal("d-early000", "c-petrova1", "2026-01-01T10:00:00+03:00", "proposal")
+        .replace("needs: x", "needs: x\namount: много"), encoding="utf-8")
+    shown = run("show", "d-aaaa0000", "--root", str(root)).output
+    assert "Debt check" in shown
+    assert run("show", "d-aaaa0000", "--root", str(root)).output == shown == cold_show(run, root, "d-aaaa0000")
+    # two files with one contact id: which one a deal's contact is depends on every contact; a full load says
+    (root / "contacts/c-ivanov02.md").write_text(OTHER.replace("c-other001", "c-ivanov01"), encoding="utf-8")
+    assert run("show", "d-aaaa0000", "--root", str(root)).output == cold_show(run, root, "d-aaaa0000")
+
+
+def test_writes_keep_the_index_exact_for_each_other(workspace, run, tmp_path):
+    """Deals added and set by concurrent processes: the index then answers as a cold load does."""
+    root = workspace(files())
+    age_all(root)
+    run("show", "d-aaaa0000", "--root", str(root))
+    script = ("import sys; from funnel.cli import run; sys.argv = ['funnel'] + sys.argv[1:]; run()")
+    processes = [subprocess.Popen([sys.executable, "-c", script, "deal", "add", "--contact", "c-petrova1",
+                                   "--set", f"title=Новая {n}", "--set", "owner=a", "--root", str(root)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in range(4)]
+    processes += [subprocess.Popen([sys.executable, "-c", script, "set", "d-aaaa0000", f"title=t{n}",
+                                    "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                  for n in range(4)]
+    for process in processes:
+        assert process.wait(timeout=120) == 0, process.stderr.read()
+    assert len(list((root / "deals").glob("*.md"))) == 6
+    for path in (root / "deals").glob("*.md"):
+        warm = run("show", path.stem, "--root", str(root)).output
+        assert warm == cold_show(run, root, path.stem)
