@@ -83,10 +83,7 @@ def check_workspace(workspace: Workspace, only: set[str] | None = None,
         if only is not None and record.path not in only:
             continue
         found.extend(check_record(record, run))
-    for check in WORKSPACE_CHECKS:
-        found.extend(d for d in check(run) if only is None or d.path in only)
-    # stable: problems at one place keep the order they were found in (gates in pipeline order)
-    return sorted(found, key=lambda d: (d.path, d.line, d.column))
+    return _in_place_order(found + workspace_diagnostics(run, only))
 
 
 def check_record(record: Record, run: CheckRun) -> list[Diagnostic]:
@@ -96,6 +93,79 @@ def check_record(record: Record, run: CheckRun) -> list[Diagnostic]:
     for check in RECORD_CHECKS:
         found.extend(check(record, run))
     return found
+
+
+class StreamingCheck:
+    """`check_workspace` for a workspace read one record at a time, holding only what judging the others needs.
+
+    Each record is judged as it is added, against the records added so far; a check that needs one not read
+    yet (a contact referred to, the deals that make a repeat client) raises NeedsWorkspace, and that record
+    alone is judged again in `finish`, against all of them. What is kept of a record is its diagnostics and
+    its summary (GateContext.summary): a workspace of 100,000 deals is never held in memory whole. The
+    diagnostics are the same, in the same order, as check_workspace's on the whole workspace."""
+
+    def __init__(self, root: Path, schema, only: set[str] | None = None,
+                 digest: Callable[[Path], str] | None = None):
+        self.root, self.schema, self.only, self.digest = root, schema, only, digest
+        self.summaries: list[Record] = []
+        self.pending: list[Record] = []
+        self.found: list[Diagnostic] = []
+        self._so_far = _ReadSoFar()
+        self._run = CheckRun(Workspace(root, schema, []), self._so_far, digest)  # type: ignore[arg-type]
+
+    def add(self, record: Record) -> None:
+        summary = GateContext.summary(record)
+        self.summaries.append(summary)
+        if record.kind == "contact" and summary.id is not None:
+            self._so_far.contacts.setdefault(summary.id, summary)
+        if self.only is not None and record.path not in self.only:
+            return
+        try:
+            self.found.extend(check_record(record, self._run))
+        except NeedsWorkspace:
+            self.pending.append(record)
+
+    def finish(self, strays: list = ()) -> list[Diagnostic]:
+        """Every diagnostic, sorted by place, once every record was added."""
+        workspace = Workspace(self.root, self.schema, self.summaries, list(strays))
+        run = CheckRun(workspace, GateContext.of(workspace), self.digest)
+        for record in self.pending:
+            self.found.extend(check_record(record, run))
+        self.pending = []
+        return _in_place_order(self.found + workspace_diagnostics(run, self.only))
+
+
+class NeedsWorkspace(Exception):
+    """A check asked about records not read yet (StreamingCheck): judge the record again once all are."""
+
+
+class _KnownContacts(dict):
+    """The contacts read so far: a reference to one not among them cannot be judged yet."""
+
+    def __contains__(self, contact_id) -> bool:
+        if dict.__contains__(self, contact_id):
+            return True
+        raise NeedsWorkspace
+
+
+class _ReadSoFar:
+    """The gate context while records stream in (see StreamingCheck): every question about the other deals
+    waits for the whole workspace."""
+
+    def __init__(self):
+        self.contacts = _KnownContacts()
+
+    def earliest_prior_deal(self, deal, same) -> str | None:
+        raise NeedsWorkspace
+
+
+def workspace_diagnostics(run: CheckRun, only: set[str] | None) -> list[Diagnostic]:
+    return [d for check in WORKSPACE_CHECKS for d in check(run) if only is None or d.path in only]
+
+
+def _in_place_order(found: list[Diagnostic]) -> list[Diagnostic]:
+    # stable: problems at one place keep the order they were found in (gates in pipeline order)
+    return sorted(found, key=lambda d: (d.path, d.line, d.column))
 
 
 # -- record checks -----------------------------------------------------------------------------------------

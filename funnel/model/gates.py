@@ -15,6 +15,7 @@ from typing import Iterable
 
 from . import conditions as c
 from .matching import normal_form
+from .records import Record
 from .schema import Requirement, Schema, Stage
 from .timeline import lost_from
 
@@ -87,9 +88,11 @@ def unmet_requirements(record, schema: Schema, context: "GateContext | None",
 
 
 def _evaluate(requirement: Requirement, record, context, kind, stage_id, unmet: list[Unmet]) -> None:
-    if requirement.when is not None and not requirement.when.holds(record, context):
-        return
+    # the condition first: a met requirement is met whatever its `when` says, and a `when` may ask the whole
+    # workspace (prior_deal) where the condition reads only the record
     if requirement.condition.holds(record, context):
+        return
+    if requirement.when is not None and not requirement.when.holds(record, context):
         return
     condition = requirement.condition
     described = condition.describe(kind)
@@ -165,6 +168,20 @@ class GateContext:
         """The context of a workspace's records; `shared_with`: another context over mostly the same deals and
         contacts (the same workspace before a change), whose counterparty keys this one reuses."""
         return cls(workspace.contacts, workspace.deals, _keys=shared_with._keys if shared_with is not None else None)
+
+    @staticmethod
+    def summary(record):
+        """What a context reads of `record` when it is one of the *other* records (a contact that deals refer to,
+        a deal that may be prior to another): a contact's values, a deal's id, contact and first history entry.
+        A context of summaries judges a record exactly as one of whole records does, and `check` holds only
+        these while it reads a large workspace."""
+        fields = record.fields
+        if record.kind == "deal":
+            fields = {name: fields[name] for name in ("id", "contact") if name in fields}
+            history = record.fields.get("history")
+            if history:
+                fields["history"] = history[:1]
+        return Record(record.kind, record.path, fields, _EMPTY, _id_position(record))
 
     def replacing(self, record) -> "GateContext":
         """The context as it would be once `record` is written (a new or changed record)."""
@@ -313,6 +330,22 @@ def prior_deal_readers(deals, bound: tuple) -> list:
     deal that started no later than `bound` (change_bound) the changed deal, before and after, is neither that
     prior deal nor ahead of it: it has the same one, or none, whatever the change."""
     return [deal for deal in deals if GateContext.started(deal) > bound]
+
+
+def _id_position(record) -> dict:
+    """The position of a record's id, for a message about the id its summary still names (a duplicate id): one
+    shared mapping per position (ids stand on line 2 of nearly every file), never changed by a reader."""
+    where = record.positions.get(("id",))
+    if where is None:
+        return _EMPTY
+    positions = _ID_POSITIONS.get(where)
+    if positions is None:
+        positions = _ID_POSITIONS[where] = {("id",): where}
+    return positions
+
+
+_EMPTY: dict = {}  # shared, never changed
+_ID_POSITIONS: dict[tuple[int, int], dict] = {}
 
 
 def _id_of(item) -> str | None:

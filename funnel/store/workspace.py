@@ -55,13 +55,7 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
     """Every record of the workspace. `cached`: through the record cache in funnel's own directory (never stale; for
     commands that read many records); without it every file is read and parsed, with exact positions.
     A batch write that crashed midway is finished first (taking the lock rolls its journal forward or back)."""
-    from . import journal
-
-    if journal.pending(root):
-        from .atomic import workspace_lock
-
-        with workspace_lock(root):
-            pass
+    finish_pending_batch(root)
     if cached:
         from .cache import load_records
 
@@ -71,6 +65,18 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
     schema = schema or load_schema(root / SCHEMA_FILE)
     records = [record_from_file(schema, kind, relative, entry) for kind, relative, entry in record_files(root)]
     return Workspace(root, schema, records, folder_problems(root))
+
+
+def finish_pending_batch(root: Path) -> None:
+    """A batch write that crashed midway is finished before anything reads the workspace (taking the lock rolls
+    its journal forward or back)."""
+    from . import journal
+
+    if journal.pending(root):
+        from .atomic import workspace_lock
+
+        with workspace_lock(root):
+            pass
 
 
 def workspace_from_files(root: Path, schema: Schema, files: Iterable[tuple[str, bytes]]) -> Workspace:
@@ -117,12 +123,10 @@ def resolve_id(workspace: Workspace, text: str, kind: str | None = None) -> Reco
     return matches[0]
 
 
-def select_paths(workspace: Workspace, given: Iterable[str | os.PathLike]) -> set[str]:
+def select_paths(root: Path, known: set[str], given: Iterable[str | os.PathLike]) -> set[str]:
     """The records (relative paths; schema.yaml too) that PATHs name, as `check PATH…` takes them: files, or
-    directories meaning every record under them. A path outside the workspace, missing, or not a record file
-    is refused."""
-    root = workspace.root
-    known = {record.path for record in workspace.records}
+    directories meaning every record under them; `known`: the relative paths of every record file. A path
+    outside the workspace, missing, or not a record file is refused."""
     resolved_root = root.resolve()
     selected: set[str] = set()
     for path in given:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ..model.checks import Diagnostic, check_workspace, from_problem
+from ..model.checks import Diagnostic, StreamingCheck, from_problem
 from ..model.schema import SchemaError, load_schema
-from ..store.paths import SCHEMA_FILE, stray_files
-from ..store.workspace import load_workspace, select_paths
+from ..store.paths import SCHEMA_FILE, folder_problems, record_files, stray_files
+from ..store.recordfiles import record_from_file
+from ..store.workspace import finish_pending_batch, select_paths
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,16 @@ def check_root(root: Path, paths: Iterable[str | os.PathLike] = ()) -> CheckOutc
         schema = load_schema(root / SCHEMA_FILE)
     except SchemaError as exc:
         return CheckOutcome([from_problem(SCHEMA_FILE, problem) for problem in exc.problems], None)
-    workspace = load_workspace(root, schema)
-    workspace.strays.extend(stray_files(root, {record.stem for record in workspace.deals}))
+    finish_pending_batch(root)
+    files = list(record_files(root))
     paths = list(paths)
-    only = select_paths(workspace, paths) if paths else None
+    only = select_paths(root, {relative for _, relative, _ in files}, paths) if paths else None
     hashes = HashCache(root)  # an attachment is read again only when its stat changed
-    diagnostics = check_workspace(workspace, only, hashes.sha256)
+    # one record at a time: what is kept of each is its problems and the little that judging the others needs
+    checking = StreamingCheck(root, schema, only, hashes.sha256)
+    for kind, relative, entry in files:
+        checking.add(record_from_file(schema, kind, relative, entry))
+    deal_ids = {relative.rsplit("/", 1)[-1][:-3] for kind, relative, _ in files if kind == "deal"}
+    diagnostics = checking.finish(folder_problems(root) + stray_files(root, deal_ids))
     hashes.save()
-    return CheckOutcome(diagnostics, len(only) if only is not None else len(workspace.records))
+    return CheckOutcome(diagnostics, len(only) if only is not None else len(files))
