@@ -215,19 +215,41 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
         writer = csv.writer(stream, delimiter="," if output_format == "csv" else "\t", lineterminator="\n")
         if headers:
             writer.writerow(columns)
-        for row in rows:
-            cells = [cell_text(row.get(column)).replace("\n", " ") if output_format == "tsv"
-                     else cell_text(row.get(column)) for column in columns]
-            writer.writerow([excel_safe_cell(cell) for cell in cells] if excel_safe else cells)
+        cells = []  # column by column: a 10,000-row list converts each column's values in one pass
+        for column in columns:
+            texts = _cell_texts([row.get(column) for row in rows])
+            if output_format == "tsv":
+                texts = [text.replace("\n", " ") for text in texts]
+            cells.append([excel_safe_cell(text) for text in texts] if excel_safe else texts)
+        writer.writerows(zip(*cells))
     else:
         # for people: amounts as every text view shows them (1 250 000.50), the table fitted to the terminal
-        table = [[terminal_safe(one_line(format_amount(value) if isinstance(value, Decimal) else cell_text(value)))
-                  for value in (row.get(column) for column in columns)] for row in rows]
+        # (format_table makes every cell terminal_safe)
+        cells = []
+        for column in columns:
+            values = [row.get(column) for row in rows]
+            texts = [value if type(value) is str else format_amount(value) if isinstance(value, Decimal)
+                     else cell_text(value) for value in values]
+            cells.append(_one_line_all(texts))
+        table = [list(row) for row in zip(*cells)] if cells else [[] for _ in rows]
         shown = [(labels or {}).get(column, column) for column in columns] if headers else None
         right = [column in right_aligned for column in columns]
         if table or headers:
             whole = [i for i, column in enumerate(columns) if column in ("id", "deal", "contact")]
             write_lines(format_table(table, shown, right, width=terminal_width(), whole=whole), text_stream)
+
+
+def _cell_texts(values: list) -> list[str]:
+    """`cell_text` of each value (a text is its own)."""
+    return [value if type(value) is str else cell_text(value) for value in values]
+
+
+def _one_line_all(texts: list[str]) -> list[str]:
+    """`one_line` of each text; a column without a line break or tab (the common one) is checked at once."""
+    joined = "".join(texts)
+    if "\n" in joined or "\r" in joined or "\t" in joined:
+        return [one_line(text) for text in texts]
+    return texts
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -335,32 +357,42 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
     """An aligned table as lines, measured in terminal cells (so Cyrillic and CJK line up); trailing spaces
     are dropped. `right[i]` right-aligns column i. With `width`, a table wider than that many cells shrinks
     its widest text columns first (cut with "…"), down to their header; right-aligned numbers and the `whole`
-    columns (ids) are never cut."""
-    table = [[terminal_safe(cell) for cell in row] for row in ([headers] if headers else []) + rows]
+    columns (ids) are never cut. Every cell is made terminal_safe."""
+    table = ([headers] if headers else []) + rows
     if not table:
         return []
     count = max(len(row) for row in table)
-    # each cell measured once: a 10,000-row list spends its time here
-    cell_widths = [[display_width(cell) for cell in row] for row in table]
-    widths = [max((row[i] for row in cell_widths if i < len(row)), default=0) for i in range(count)]
+    if not count:
+        return ["" for _ in table]
+    # column by column (a 10,000-row list spends its time here): a column of printable one-cell text, the
+    # common one, needs no escaping and is as wide as it is long, which its joined text tells at C speed;
+    # a short row is filled with empty cells, which add only trailing spaces (dropped)
+    columns = [list(column) for column in zip(*(row if len(row) == count else list(row) + [""] * (count - len(row))
+                                                for row in table))]
+    cell_widths = []
+    for column in columns:
+        joined = "".join(column)
+        if joined.isprintable() and (joined.isascii() or ONE_CELL_TEXT.fullmatch(joined)):
+            cell_widths.append(list(map(len, column)))
+        else:
+            column[:] = [terminal_safe(cell) for cell in column]
+            cell_widths.append([display_width(cell) for cell in column])
+    widths = [max(column_widths, default=0) for column_widths in cell_widths]
     right = list(right) + [False] * (count - len(right))
     if width is not None:
         floors = [max(4, display_width(headers[i]) if headers and i < len(headers) else 0) for i in range(count)]
         capped = shrunk_widths(widths, [not r and i not in whole for i, r in enumerate(right)], floors, width - display_width(gap) * (count - 1))
-        if capped != widths:
-            widths = capped
-            table = [[truncate(cell, widths[i]) if cell_widths[r][i] > widths[i] else cell
-                      for i, cell in enumerate(row)] for r, row in enumerate(table)]
-            cell_widths = [[min(w, widths[i]) if w <= widths[i] else display_width(row[i])
-                            for i, w in enumerate(row_widths)] for row, row_widths in zip(table, cell_widths)]
-    lines = []
-    for row, row_widths in zip(table, cell_widths):
-        parts = []
-        for i, cell in enumerate(row):
-            fill = " " * (widths[i] - row_widths[i])
-            parts.append(fill + cell if right[i] else cell + fill)
-        lines.append(gap.join(parts).rstrip())
-    return lines
+        for i, (column, column_widths, cap) in enumerate(zip(columns, cell_widths, capped)):
+            if cap < widths[i]:
+                for r, cell_width in enumerate(column_widths):
+                    if cell_width > cap:
+                        column[r] = truncate(column[r], cap)
+                        column_widths[r] = display_width(column[r])
+        widths = capped
+    padded = [[" " * (size - cell_width) + cell for cell, cell_width in zip(column, column_widths)] if align_right
+              else [cell + " " * (size - cell_width) for cell, cell_width in zip(column, column_widths)]
+              for column, column_widths, size, align_right in zip(columns, cell_widths, widths, right)]
+    return [gap.join(parts).rstrip() for parts in zip(*padded)]
 
 
 def shrunk_widths(widths: list[int], shrinkable: list[bool], floors: list[int], room: int) -> list[int]:

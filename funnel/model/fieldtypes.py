@@ -118,12 +118,9 @@ def grouped_amount(value: Decimal | None, empty: str = "—") -> str:
     text = plain_decimal(value)
     sign = "-" if text.startswith("-") else ""
     whole, dot, fraction = text.lstrip("+-").partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + " ".join(groups) + dot + fraction
+    head = len(whole) % 3 or 3  # the digits in threes from the right
+    return sign + " ".join([whole[:head], *(whole[start:start + 3] for start in range(head, len(whole), 3))]) \
+        + dot + fraction
 
 
 def labelled(label: str | None, value: str) -> str:
