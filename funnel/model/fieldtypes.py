@@ -203,6 +203,15 @@ class FieldType:
         from_plain = self.from_plain
         return [None if plain is None else from_plain(plain) for plain in plains]
 
+    # JSON output writes a text as is, a decimal as its plain digits, a date or timestamp in ISO 8601
+    # (output.to_json_value): for most types that is their plain form already
+    plain_is_json: ClassVar[bool] = False
+
+    def json_column(self, plains: list) -> list | None:
+        """A whole column as JSON output holds its values (output.to_json_value of each typed value), straight
+        from plain form, so a list of 10,000 records types nothing; None when this type cannot say so."""
+        return plains if self.plain_is_json else None
+
     # text ------------------------------------------------------------------------------------------------
     def cell(self, value) -> str:
         """The value as one short piece of text (an item of a list of objects)."""
@@ -238,6 +247,7 @@ class TextLike(FieldType):
     """One string; what it may hold is up to the subclass (`problem_with`)."""
 
     described: ClassVar[str] = "a string"  # "expected a string, not a list"
+    plain_is_json = True
 
     def problem_with(self, text: str) -> tuple[str, str] | None:
         """(code, message) when `text` is not a valid value, else None."""
@@ -406,6 +416,7 @@ class NumberLike(FieldType):
 
 
 class DecimalType(NumberLike):
+    plain_is_json = True
     name = "decimal"
     form = "a decimal number like 1250000.50"
     takes_min = True
@@ -428,6 +439,7 @@ class DecimalType(NumberLike):
 
 
 class IntegerType(NumberLike):
+    plain_is_json = True
     name = "integer"
     form = "a whole number"
     takes_min = True
@@ -441,6 +453,7 @@ class IntegerType(NumberLike):
 
 
 class DateType(NumberLike):
+    plain_is_json = True
     name = "date"
     form = "a date YYYY-MM-DD"
 
@@ -464,6 +477,7 @@ class DateType(NumberLike):
 class TimestampType(NumberLike):
     """A moment with its offset (`2026-03-14T10:02:00+03:00`): the built-in `imported_at`. Written by funnel only."""
 
+    plain_is_json = True
     name = "timestamp"
     form = "a timestamp with offset like 2026-03-14T10:02:00+03:00"
     declarable = False
@@ -484,6 +498,7 @@ class TimestampType(NumberLike):
 class MultichoiceType(FieldType):
     """Several of the field's options; `=` on it means "contains", and order does not matter."""
 
+    plain_is_json = True
     name = "multichoice"
     takes_options = True
     is_list = True
@@ -736,6 +751,9 @@ class HistoryType(ListLike):
         return [None if row is None else
                 [{"stage": stage, "at": None if at is None else fromiso(at)} for stage, at in row]
                 for row in plains]
+
+    def json_column(self, plains):
+        return [None if row is None else [{"stage": stage, "at": at} for stage, at in row] for row in plains]
 
     def item_text(self, item, view):
         return self.lines([item], view)[0]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..frontmatter.reader import Problem, parse_record_bytes
 from .schema import FieldSpec, Kind, Schema
@@ -68,6 +68,25 @@ def record_data(record: Record, schema: Schema) -> dict[str, Any]:
 
 
 _ABSENT = object()
+
+
+def records_data(records: list[Record], schema: Schema,
+                 columns: Callable[[list[Record], list[str]], list[list | None]]) -> list[dict]:
+    """`record_data` of each record (all of one kind), reading each field of them all at once: `columns(records,
+    names)` is, per name, the field's value of each record (None: absent), or None when no record holds it
+    (e.g. the cache's whole columns)."""
+    if not records:
+        return []
+    names = list(schema.kind(records[0].kind).fields)
+    held = [(name, column) for name, column in zip(names, columns(records, names)) if column is not None]
+    names = [name for name, _ in held]
+    found = []
+    rows = zip(*(column for _, column in held)) if held else [()] * len(records)
+    for record, row in zip(records, rows):
+        data = {name: value for name, value in zip(names, row) if value is not None}
+        data.update(record.unknown)
+        found.append(data)
+    return found
 
 
 # -- typing by the schema -------------------------------------------------------------------------------

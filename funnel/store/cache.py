@@ -484,6 +484,7 @@ class ColumnStore:
         self.names = tuple(name for name in fields if name in self._texts)
         self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]"))
         self._summaries: dict[str, list] = {}
+        self._jsons: dict[str, list] = {}  # columns as JSON output holds them
         ids = self.column("id") or []
         self.ids = [value if isinstance(value, str) else None for value in ids]
 
@@ -503,6 +504,24 @@ class ColumnStore:
             column = from_plain_column(self._fields[name], plains)
             self._columns[name] = column
             self._texts.pop(name, None)  # the text has done its work
+        return column
+
+    def json_column(self, name: str) -> list | None:
+        """The whole column as JSON output holds it (FieldType.json_column), else typed (None: no such column)."""
+        column = self._columns.get(name)
+        if column is not None:
+            return column
+        column = self._jsons.get(name)
+        if column is None:
+            spec = self._fields.get(name)
+            text = self._texts.get(name)
+            if spec is None or text is None:
+                return None
+            plains = self._plains.get(name)
+            column = spec.fieldtype.json_column(json.loads(text) if plains is None else plains)
+            if column is None:
+                return self.column(name)
+            self._jsons[name] = column
         return column
 
     def summary(self, name: str) -> list | None:
@@ -576,6 +595,25 @@ def field_values(records: list[Record], name: str) -> list:
         else:
             append(fields.get(name))
     return values
+
+
+def json_columns(records: list[Record], names: list[str]) -> list[list | None]:
+    """Per name, `field_values` of the records with each value as JSON output holds it where the cache's
+    plain column says so without typing (else typed, for output.json_text to convert); None for a column no
+    record holds."""
+    rows, stores = [], set()
+    for record in records:
+        fields = record.fields
+        if type(fields) is CachedFields:
+            rows.append(fields._row)
+            stores.add(fields._store)
+        else:
+            break
+    if len(rows) == len(records) and len(stores) == 1:  # every record from one snapshot: the common case
+        store = stores.pop()
+        columns = [store.json_column(name) for name in names]
+        return [None if column is None else [column[row] for row in rows] for column in columns]
+    return [[record.fields.get(name) for record in records] for name in names]
 
 
 class CachedSummary:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..errors import UsageError
-from ..model.records import record_data
+from ..model.records import records_data
 from .cards import stage_order
 from .query import (Column, ViewContext, columns, default_columns, rows, select, unmatched_notes, view_conditions,
                     viewable)
@@ -52,8 +52,10 @@ def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fi
     whole = whole and fields is None
     if whole:
         extra = [item.name for item in chosen if item.name in ("stale_days", "overdue_days")]
-        data = [{**record_data(record, schema), **{name: row[name] for name in extra}}
-                for record, row in zip(records, data)]
+        from ..store.cache import json_columns
+
+        data = [{**whole_row, **{name: row[name] for name in extra}} if extra else whole_row
+                for whole_row, row in zip(records_data(records, schema, json_columns), data)]
     if body:
         data = [{**row, "body": context.record_body(record)} for record, row in zip(records, data)]
     notes = tuple(unmatched_notes(conditions, shown, context, kind)) if not records else ()
