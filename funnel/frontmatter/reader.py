@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 # PyYAML is imported on the first parse, not with this module: commands served from the record cache never
 # parse YAML, and its import is a noticeable part of their start-up.
 yaml = ScalarNode = SequenceNode = _Loader = None
+_SIMPLE_READER = False  # simple_mapping may stand in for libyaml (only beside the C parser: see there)
 
 
 def _load_yaml() -> None:
-    global yaml, ScalarNode, SequenceNode, _Loader
+    global yaml, ScalarNode, SequenceNode, _Loader, _SIMPLE_READER
     if yaml is not None:
         return
     import yaml as module
@@ -41,6 +42,8 @@ def _load_yaml() -> None:
             resolve = slice  # (kind, value, implicit) -> an unused tag
             descend_resolver = slice  # (parent, index)
             ascend_resolver = tuple  # ()
+
+        _SIMPLE_READER = True
     except ImportError:  # pragma: no cover
         from yaml import BaseLoader as Loader
     yaml, ScalarNode, SequenceNode, _Loader = module, scalar, sequence, Loader
@@ -171,6 +174,10 @@ def parse_yaml(text: str, line_offset: int = 0, all_positions: bool = True) -> t
     too_deep = nesting_problem(text, line_offset)
     if too_deep:
         return None, {}, [too_deep]
+    if not all_positions and _SIMPLE_READER:
+        simple = simple_mapping(text, line_offset)
+        if simple is not None:
+            return simple[0], simple[1], []
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -336,3 +343,149 @@ class _TreeBuilder:
 
 class _NeedPositions(Exception):
     pass
+
+
+# -- the simple reader -----------------------------------------------------------------------------------------
+# Nearly every record file is a column of `key: value` lines, flow lists `[a, b]` and one-line history items
+# `- {stage: lead, at: …}`: the shape funnel writes. simple_mapping reads exactly that shape several times
+# faster than libyaml's composer, and gives up (None) on anything else — a comment, a block scalar, an anchor,
+# a nested mapping, a quote with escapes, a tab, CRLF, a character YAML or the terminal treats specially — so
+# libyaml reads those. For what it accepts it gives what parse_yaml(all_positions=False) gives through libyaml:
+# the same tree and the same positions (tests/test_reader_simple.py compares them on generated and fuzzed
+# documents). A plain scalar stays the exact text: the C parser marks plain style '' (not None), so `build`
+# keeps null words as typed too.
+
+_BLOCK_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
+
+
+class _NotSimple(Exception):
+    pass
+
+
+def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Position]] | None:
+    """The tree and positions of `text` when it is in the simple shape (see above), else None."""
+    if not text or "\t" in text or "\r" in text:
+        return None
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()
+    tree: dict = {}
+    positions: dict[Path, Position] = {}
+    count = len(lines)
+    index = 0
+    try:
+        while index < count:
+            line = lines[index]
+            index += 1
+            if not line:
+                continue
+            key, colon, rest = line.partition(":")
+            if not colon or not key.isidentifier() or not key.isascii() or key in tree:
+                return None  # not a plain name (libyaml words a duplicate)
+            number = index + line_offset
+            positions[(key,)] = (number, 1)
+            if not rest:  # `key:` and nothing: a block list on the next lines, or an empty value
+                item = lines[index] if index < count else ""
+                indent = len(item) - len(item.lstrip(" "))
+                if item[indent:indent + 2] != "- ":
+                    positions[("=", key)] = (number, len(key) + 2)
+                    tree[key] = ""
+                    continue
+                positions[("=", key)] = (number + 1, indent + 1)
+                items: list = []
+                prefix = item[:indent + 2]
+                while index < count and lines[index].startswith(prefix):
+                    content = lines[index][indent + 2:]
+                    index += 1
+                    positions[(key, len(items))] = (index + line_offset, indent + 3)
+                    items.append(_flow_mapping(content) if content[:1] == "{" else _block_scalar(content))
+                if index < count and lines[index][:1] == " ":
+                    return None  # an item's continuation or a nested node
+                tree[key] = items
+                continue
+            raw = rest.lstrip(" ")
+            if not raw or raw is rest:
+                return None  # trailing spaces only, or `key:value` (one plain scalar, not a mapping)
+            column = len(line) - len(raw) + 1
+            positions[("=", key)] = (number, column)
+            first = raw[0]
+            if first == "[":
+                tree[key] = _flow_list(raw, key, number, column, positions)
+            elif first not in _BLOCK_INDICATORS and raw[-1] not in " :" and ": " not in raw and " #" not in raw \
+                    and raw.isprintable():
+                tree[key] = raw  # the common case of _block_scalar, inline
+            else:
+                tree[key] = _block_scalar(raw)
+    except _NotSimple:
+        return None
+    if not tree:
+        return None  # no key at all: libyaml says what the text is (nothing, a comment)
+    return tree, positions
+
+
+def _block_scalar(raw: str) -> str:
+    """A one-line scalar outside brackets: plain (the exact text) or quoted without escapes."""
+    if not raw or not raw.isprintable():
+        raise _NotSimple
+    first = raw[0]
+    if first == "'":
+        if len(raw) < 2 or raw[-1] != "'" or "'" in raw[1:-1].replace("''", ""):
+            raise _NotSimple
+        return raw[1:-1].replace("''", "'")
+    if first == '"':
+        if len(raw) < 2 or raw[-1] != '"' or '"' in raw[1:-1] or "\\" in raw:
+            raise _NotSimple
+        return raw[1:-1]
+    if first in _BLOCK_INDICATORS or raw[-1] in " :" or ": " in raw or " #" in raw:
+        raise _NotSimple
+    return raw
+
+
+def _flow_scalar(token: str, in_list: bool) -> str:
+    """One item of [...] or value of {...}, split at ', ': quoted without escapes or a quote inside, or plain
+    without flow indicators, comments or anchors (in a list without ':' at all, in a mapping without ': ')."""
+    if not token:
+        raise _NotSimple
+    first = token[0]
+    if first == "'" or first == '"':
+        inner = token[1:-1]
+        if len(token) < 2 or token[-1] != first or first in inner or "\\" in inner:
+            raise _NotSimple  # '' escapes, or a quote split at a ', ' inside it
+        return inner
+    if first in _FLOW_INDICATORS or token[-1] in " :" or "," in token or "[" in token or "]" in token \
+            or "{" in token or "}" in token or "#" in token or (":" in token if in_list else ": " in token):
+        raise _NotSimple
+    return token
+
+
+def _flow_list(raw: str, key: str, number: int, column: int, positions: dict) -> list:
+    """`[a, 'b c', d]` as a top-level value: its items, each item's position recorded as libyaml's walk does."""
+    if raw[-1] != "]" or not raw.isprintable():
+        raise _NotSimple
+    inner = raw[1:-1]
+    if not inner:
+        return []
+    items: list = []
+    at = column + 1
+    for token in inner.split(", "):
+        positions[(key, len(items))] = (number, at)
+        items.append(_flow_scalar(token, True))
+        at += len(token) + 2
+    return items
+
+
+def _flow_mapping(raw: str) -> dict:
+    """`{stage: lead, at: 2026-01-19T10:20:00+03:00}` as a list item (its values need no positions)."""
+    if raw[-1] != "}" or not raw.isprintable():
+        raise _NotSimple
+    inner = raw[1:-1]
+    mapping: dict = {}
+    if not inner:
+        return mapping
+    for pair in inner.split(", "):
+        name, colon, value = pair.partition(": ")
+        if not colon or not name.isidentifier() or not name.isascii() or name in mapping:
+            raise _NotSimple
+        mapping[name] = _flow_scalar(value, False)
+    return mapping
