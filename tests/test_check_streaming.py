@@ -164,3 +164,21 @@ def test_the_command_prints_them_in_that_order(broken_workspace, run):
     result = run("check", "--root", str(broken_workspace), "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == [d.as_json() for d in expected]
+
+
+def test_a_record_file_is_read_as_the_regular_file_it_was_listed_as(tmp_path):
+    from funnel.store.recordfiles import read_record_file
+
+    record = tmp_path / "d-aaaa0001.md"
+    record.write_bytes(b"---\r\nid: d-aaaa0001\r\n---\r\n" + "Ж".encode() * 100_000)
+    assert read_record_file(str(record)) == record.read_bytes()
+    if hasattr(os, "mkfifo"):
+        pipe = tmp_path / "d-pipe0001.md"
+        os.mkfifo(pipe)
+        with pytest.raises(OSError, match="not a regular file"):
+            read_record_file(str(pipe))  # at once: never waiting for a writer
+    if hasattr(os, "O_NOFOLLOW"):
+        link = tmp_path / "d-link0001.md"
+        link.symlink_to(record)
+        with pytest.raises(OSError):
+            read_record_file(str(link))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -54,6 +54,16 @@ class CheckRun:
     workspace: Workspace
     context: GateContext
     digest: Callable[[Path], str] | None = None  # sha256 of an attached file (a stat-keyed cache, or none)
+    _fields: dict = field(default_factory=dict, init=False, repr=False)
+
+    def fields_of(self, kind_name: str, test: Callable) -> tuple[str, ...]:
+        """The names of the kind's fields whose type passes `test`, found once per run (not once per record)."""
+        names = self._fields.get((kind_name, test))
+        if names is None:
+            kind = self.workspace.schema.kind(kind_name)
+            names = self._fields[(kind_name, test)] = tuple(
+                name for name, spec in kind.fields.items() if test(spec.fieldtype))
+        return names
 
 
 RecordCheck = Callable[[Record, CheckRun], Iterable[Diagnostic]]
@@ -250,10 +260,7 @@ def check_history(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
 
 @record_check
 def check_references(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
-    kind = run.workspace.schema.kind(record.kind)
-    for name, spec in kind.fields.items():
-        if spec.fieldtype.references != "contact":
-            continue
+    for name in run.fields_of(record.kind, _refers_to_contacts):
         target = record.fields.get(name)
         if isinstance(target, str) and target.strip() and target not in run.context.contacts:
             yield diagnostic(record, record.positions.get(("=", name), record.where(name)), "dangling-reference",
@@ -272,17 +279,22 @@ def check_owner_in_team(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
 
 @record_check
 def check_attachments(record: Record, run: CheckRun) -> Iterable[Diagnostic]:
-    kind = run.workspace.schema.kind(record.kind)
     root = run.workspace.root
-    for name, spec in kind.fields.items():
-        if not spec.fieldtype.holds_files:
-            continue
+    for name in run.fields_of(record.kind, _holds_files):
         for index, item in enumerate(record.fields.get(name) or ()):
             where = record.positions.get((name, index), record.where(name))
             problem = attachment_problem(root, item["path"], item.get("sha256"), run.digest or file_sha256)
             if problem is not None:
                 code, message = problem
                 yield diagnostic(record, where, code, f"{name}[{index + 1}]: {message}")
+
+
+def _refers_to_contacts(fieldtype) -> bool:
+    return fieldtype.references == "contact"
+
+
+def _holds_files(fieldtype) -> bool:
+    return fieldtype.holds_files
 
 
 def attachment_problem(root: Path, relative: str, sha256: str | None,

@@ -29,6 +29,8 @@ def normal_form(text: str | None) -> str:
 
 def is_blank(text: str | None) -> bool:
     """True when `text` holds nothing a person could read: white space and invisible characters only."""
+    if text and text[0].isalnum():
+        return False  # at once: normal_form keeps every letter and digit (checked over every code point)
     return not normal_form(text)
 
 

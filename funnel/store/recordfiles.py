@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
 from ..model.records import Record, build_record, refused_record
 from ..model.schema import Schema
@@ -27,8 +29,28 @@ def record_from_file(schema: Schema, kind: str, relative: str, entry: os.DirEntr
     if entry.is_symlink():
         return link_record(kind, relative, entry)
     try:
-        with open(entry.path, "rb") as handle:
-            data = handle.read()
+        data = read_record_file(entry.path)
     except OSError as exc:
         return unreadable_record(kind, relative, exc)
     return build_record(schema, kind, relative, data)
+
+
+# a record file is read as the regular file it was listed as: never through a link put there since (O_NOFOLLOW),
+# never waiting on a pipe (O_NONBLOCK), never translated (O_BINARY, on Windows)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
+    | getattr(os, "O_BINARY", 0)
+
+
+def read_record_file(path: str) -> bytes:
+    """The bytes of the record file at `path` (os-level: half the cost of open().read() for a small file)."""
+    descriptor = os.open(path, _READ_FLAGS)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks = [os.read(descriptor, info.st_size + 1)]
+        while chunks[-1]:  # the file grew since fstat (or is larger than one read returns)
+            chunks.append(os.read(descriptor, 1 << 20))
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
