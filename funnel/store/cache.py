@@ -13,6 +13,9 @@ a million small objects, so a *snapshot* (table `columns`) holds the same values
 decodes only the columns it touches, on first touch. Rows changed since the snapshot (`snap` is NULL) are read
 row by row; the snapshot is rebuilt only when they grow many, so one changed file costs one file.
 
+Single-record commands read rows as an index (store/lookup.py): by id, by a deal's `contact`, by a deal's start,
+by a contact's counterparty keys (table `groups`); a folder's listing (table `listing`) proves them fresh.
+
 Freshness, as git's index does it: a row is used only when the file's stat key is what it was, and a file
 modified within RACY_NS of when its row was taken is checked by content (its blob id) instead, since mtimes are
 coarse. Added, removed and changed files are always seen; the schema's bytes and the funnel version are the
@@ -41,7 +44,7 @@ from .paths import SCHEMA_FILE, record_files
 from .recordfiles import link_record, unreadable_record
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 6  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6: the index of lookup.py
+FORMAT = 7  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
@@ -114,6 +117,7 @@ class Cache:
         """Forget every record (a new schema or funnel version types them differently)."""
         with self.transaction():
             self.db.execute("DELETE FROM files")
+            self.db.execute("DELETE FROM groups")
             self.db.execute("DELETE FROM columns")
             self.db.execute("DELETE FROM listing")  # its flags say which files have rows: none now
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (key,))
@@ -128,13 +132,16 @@ CREATE TABLE files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, blob TEXT NOT NULL, id TEXT, data TEXT NOT NULL, snap INTEGER,
-    contact TEXT);
-CREATE INDEX files_id ON files (id);
+    contact TEXT, started TEXT);
+CREATE TABLE groups (key TEXT NOT NULL, path TEXT NOT NULL, id TEXT);
+CREATE INDEX groups_key ON groups (key, id);
+CREATE INDEX groups_path ON groups (path);
+CREATE INDEX files_started ON files (contact, started, id, path);
+CREATE INDEX files_id ON files (id, kind);
 CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (kind, name));
 CREATE TABLE listing (directory TEXT PRIMARY KEY, names TEXT NOT NULL, keys BLOB NOT NULL, flags BLOB NOT NULL,
     taken_ns INTEGER NOT NULL);
-CREATE INDEX files_contact ON files (contact);
 CREATE TABLE hashes (path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);
@@ -322,16 +329,65 @@ def _read(schema: Schema, kind: str, relative: str, path: str, started_ns: int, 
     return record
 
 
-# a row of `files`, as row_values gives it; `snap` starts NULL (outside the snapshot), `contact` is a deal's
-# `contact:` (an index: which deals are a contact's, store/lookup.py)
+# A row of `files`, as row_values gives it; `snap` starts NULL (outside the snapshot). What store/lookup.py
+# finds records by, worked out by the gates' own functions when the row is written: a deal's `contact` and its
+# start (GateContext.started, as text that sorts as the tuple does), and in table `groups` a contact's
+# counterparty keys under the schema's prior_deal groupings (GateContext.counterparty_keys, as JSON text).
 INSERT_ROW = ("INSERT OR REPLACE INTO files (path, kind, mtime_ns, ctime_ns, size, ino, checked_ns, blob, id, data, "
-              "contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              "contact, started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def row_values(schema: Schema, record: Record, stat_key: tuple, checked_ns: int, data: bytes) -> tuple:
-    contact = record.fields.get("contact") if record.kind == "deal" else None
+    """The row of `files` for `record`, then its counterparty keys (rows of `groups`)."""
+    from ..model.gates import GateContext
+
+    contact, started, keys = None, None, ()
+    if record.kind == "deal":
+        contact = record.fields.get("contact")
+        contact = contact if isinstance(contact, str) else None
+        started = started_text(GateContext.started(record))
+    elif record.kind == "contact":
+        keys = tuple(group_key(key) for key in contact_keys(schema, record))
     return (record.path, record.kind, *stat_key, checked_ns, blob_id(data), record.id, row_data(schema, record),
-            contact if isinstance(contact, str) else None)
+            contact, started, keys)
+
+
+def started_text(started: tuple) -> str:
+    """GateContext.started's (0, ISO moment in UTC) or (1, "") as text that sorts as the tuple does."""
+    return f"{started[0]}{started[1]}"
+
+
+def group_key(key: tuple) -> str:
+    return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
+
+
+_GROUPINGS: dict[int, tuple] = {}
+
+
+def contact_keys(schema: Schema, contact) -> list[tuple]:
+    """A contact's `contact.FIELD` counterparty keys under every prior_deal grouping of the schema."""
+    from ..model.gates import GateContext, prior_deal_groupings
+
+    known = _GROUPINGS.get(id(schema))
+    if known is None or known[0] is not schema:
+        known = _GROUPINGS[id(schema)] = (schema, [tuple(name for name in same if name != "contact")
+                                                   for same in prior_deal_groupings(schema)])
+    keys: list[tuple] = []
+    for same in known[1]:
+        keys += [key for key in GateContext.counterparty_keys(None, contact, same) if key not in keys]
+    return keys
+
+
+def put_rows(db: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Write rows as row_values gives them (with their groups)."""
+    db.executemany(INSERT_ROW, [row[:-1] for row in rows])
+    db.executemany("DELETE FROM groups WHERE path = ?", [(row[0],) for row in rows])
+    db.executemany("INSERT INTO groups VALUES (?, ?, ?)", [(key, row[0], row[8]) for row in rows for key in row[-1]])
+
+
+def drop_rows(db: sqlite3.Connection, paths: list[str]) -> None:
+    db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in paths])
+    db.executemany("DELETE FROM groups WHERE path = ?", [(path,) for path in paths])
 
 
 def _blobs(cache: Cache | None, paths: list[str]) -> dict[str, str]:
@@ -382,8 +438,8 @@ def _update(cache: Cache, schema: Schema, changed: list, confirmed: list, gone: 
         return
     try:
         with cache.transaction() as db:
-            db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in gone])
-            db.executemany(INSERT_ROW, changed)
+            drop_rows(db, gone)
+            put_rows(db, changed)
             db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?",
                            [(started_ns, path) for path in confirmed])
             if rebuild:
@@ -686,10 +742,10 @@ def record_written(root: Path, schema: Schema, record: Record, data: bytes) -> N
 
         with cache.transaction() as db:
             if record.readable and not record.problems and record.id is not None:
-                db.execute(INSERT_ROW, row_values(schema, record, stat_key, checked_ns, data))
+                put_rows(db, [row_values(schema, record, stat_key, checked_ns, data)])
                 listing_written(db, record.path, stat_key)
             else:
-                db.execute("DELETE FROM files WHERE path = ?", (record.path,))
+                drop_rows(db, [record.path])
                 listing_written(db, record.path, None)
     except sqlite3.Error:
         pass

@@ -39,8 +39,8 @@ from types import SimpleNamespace
 
 from ..model.records import Record, Workspace
 from ..model.schema import Schema
-from .cache import (INSERT_ROW, RACY_NS, Cache, _read, _record_from_row, blob_id, from_plain, read_record_file,
-                    schema_key, to_plain)
+from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, from_plain, group_key, put_rows,
+                    read_record_file, schema_key, started_text, to_plain)
 from .paths import SCHEMA_FILE, _is_text, folder_problems, readable_folders
 from .recordfiles import link_record
 
@@ -72,7 +72,6 @@ class Lookup:
         self.sorted_names: dict[str, list[str]] = {}  # the same, sorted
         self.kinds: dict[str, str] = {}  # directory -> kind
         self.afresh: dict[str, Record] = {}  # path -> record read from its file this time (changed, invalid, link)
-        self.contact_groups: dict[tuple, set[str]] | None = None  # Around's: contact.FIELD key -> contact ids
         try:
             _scan(self, schema_key(schema_bytes))
         except sqlite3.Error:
@@ -164,34 +163,67 @@ class Lookup:
         values += [(record.id, record.fields.get(name)) for record in self.afresh.values() if record.kind == "deal"]
         return values
 
-    def deals_of_contacts(self, contact_ids) -> list[tuple[str, str | None, object]]:
-        """(path, id, a stand-in with the deal's `contact` and first history entry) of every deal whose
-        `contact` is one of `contact_ids`: what GateContext.started and counterparty grouping read of a deal."""
-        ids = sorted({value for value in contact_ids if isinstance(value, str)})
-        history = self.schema.deals.fields.get("history")
-        found = []
-        for chunk in _chunks(ids):
-            for path, record_id, contact, first in self._rows(
-                    "SELECT path, id, contact, json_extract(data, '$.f.history[0]') "
-                    f"FROM files WHERE kind = 'deal' AND contact IN ({_marks(chunk)})", chunk):
-                entries = from_plain(history, [json.loads(first)]) if first is not None else None
-                found.append((path, record_id, SimpleNamespace(
-                    id=record_id, kind="deal", fields={"contact": contact, "history": entries})))
-        found += [(path, record.id, record) for path, record in self.afresh.items()
-                  if record.kind == "deal" and record.fields.get("contact") in ids]
-        return found
+    def ordered_deals(self, key: tuple, after: str | None = None):
+        """(started text, id, path) of every deal (with a row) of counterparty `key`, in GateContext's order of
+        starts (earliest first, then by id); `after`: only those that started after it. For a `contact.FIELD`
+        key, the deals whose contact is a contact of that key: exact while no two contact files share an id
+        (checked here: NoIndex)."""
+        # only deal rows have a `contact`; the index files_started answers without reading a row
+        later = "" if after is None else " AND started > ?"
+        if key[0] == "contact":
+            sql = f"SELECT path, started, id FROM files WHERE contact = ?{later} ORDER BY started, id, path"
+            parameters = [key[1]]
+        else:
+            extra = sorted(self.contacts_of_key(key))
+            alternative = f" OR contact IN ({_marks(extra)})" if extra else ""
+            sql = ("SELECT path, started, id FROM files WHERE (contact IN (SELECT g.id FROM groups g WHERE g.key = ?)"
+                   f"{alternative}){later} ORDER BY started, id, path")
+            parameters = [group_key(key), *extra]
+        if after is not None:
+            parameters.append(after)
+        limit = 8 if after is None else None  # the earliest are asked for, and seldom more than the first two
+        while True:
+            count = 0
+            for path, started, record_id in self.db.execute(
+                    sql + (f" LIMIT {limit}" if limit is not None else ""), parameters):
+                count += 1
+                if path not in self.afresh and self.exists(path) and record_id is not None:
+                    yield started, record_id, path
+            if limit is None or count < limit:
+                return
+            # more were wanted: all of them, after the ones already given
+            parameters = parameters + [started, started, record_id, started, record_id, path]
+            sql = sql.replace(" ORDER BY", " AND (started > ? OR (started = ? AND id > ?) OR "
+                                           "(started = ? AND id = ? AND path > ?)) ORDER BY", 1)
+            limit = None
 
-    def contacts_with_fields(self, names: list[str]) -> list[tuple[str, str | None, object]]:
-        """(path, id, a stand-in with the typed `names` fields) of every contact, in path order."""
-        specs = [self.schema.contacts.fields.get(name) for name in names]
-        columns = "".join(", json_extract(data, ?)" for _ in names)
-        found = []
-        for path, record_id, *values in self._rows(f"SELECT path, id{columns} FROM files WHERE kind = 'contact'",
-                                                   [f"$.f.{name}" for name in names]):
-            fields = {name: from_plain(spec, value) for name, spec, value in zip(names, specs, values)}
-            found.append((path, record_id, SimpleNamespace(id=record_id, kind="contact", fields=fields)))
-        found += [(path, record.id, record) for path, record in self.afresh.items() if record.kind == "contact"]
-        return sorted(found, key=lambda item: item[0])
+    def contacts_of_key(self, key: tuple) -> set[str]:
+        """Ids of the contacts read afresh (no row, no groups) that have counterparty key `key` (contact.FIELD).
+        NoIndex when a contact id of that key is used by two files: which of them a deal's contact is would
+        depend on every contact."""
+        from .cache import contact_keys
+
+        text = group_key(key)
+        count, distinct = self.db.execute(
+            "SELECT count(*), count(DISTINCT id) FROM files WHERE kind = 'contact' AND id IN "
+            "(SELECT g.id FROM groups g WHERE g.key = ?)", (text,)).fetchone()
+        if count != distinct:
+            raise NoIndex("a contact id is used by two files")
+        ids = None
+        extra = set()
+        for record in self.afresh.values():
+            if record.kind != "contact" or record.id is None:
+                continue
+            if ids is None:
+                ids = {record_id for (record_id,) in self.db.execute(
+                    "SELECT g.id FROM groups g WHERE g.key = ?", (text,))}
+            if record.id in ids:
+                raise NoIndex("a contact id is used by two files")
+            if key in contact_keys(self.schema, record):
+                if len(self.paths_with_ids([record.id])) > 1:
+                    raise NoIndex("a contact id is used by two files")
+                extra.add(record.id)
+        return extra
 
     def workspace(self, records: list[Record]) -> Workspace:
         """A workspace of these records only (and every record read afresh), for the same functions a full
@@ -287,8 +319,8 @@ def _scan(lookup: Lookup, key: str) -> None:
 def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, started_ns: int) -> None:
     try:
         with cache.transaction() as db:
-            db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in dropped])
-            db.executemany(INSERT_ROW, changed)
+            drop_rows(db, dropped)
+            put_rows(db, changed)
             db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?", [(started_ns, path) for path in confirmed])
             db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?)", listings)
     except sqlite3.OperationalError:
@@ -428,8 +460,6 @@ class Around:
         self.sames = prior_deal_groupings(self.schema)
         self.GateContext = GateContext
         self.loaded: dict[str, Record] = {}
-        self._members: dict[tuple, list] = {}  # group key -> [(started, id, path)], sorted
-        self._by_value: dict[tuple, set[str]] | None = None  # contact.FIELD key -> contact ids
         self._refs = {kind: [name for name, spec in self.schema.kind(kind).fields.items()
                              if spec.fieldtype.references == "contact"] for kind in ("contact", "deal")}
 
@@ -465,60 +495,21 @@ class Around:
             keys += [key for key in context._group_keys(deal, same) if key not in keys]
         return keys
 
-    def members(self, key: tuple) -> list[tuple]:
-        """[(started, id, path)] of every deal with counterparty `key`, sorted as GateContext sorts them."""
-        found = self._members.get(key)
-        if found is None:
-            if key[0] == "contact":
-                contact_ids = {key[1]}
-            else:
-                contact_ids = self._contacts_by_value().get(key, set())
-            started = self.GateContext.started
-            found = sorted((started(stand_in), record_id, path)
-                           for path, record_id, stand_in in self.lookup.deals_of_contacts(contact_ids)
-                           if record_id is not None)
-            self._members[key] = found
-        return found
-
-    def _contacts_by_value(self) -> dict[tuple, set[str]]:
-        if self._by_value is None and self.lookup.contact_groups is not None:
-            self._by_value = self.lookup.contact_groups
-        if self._by_value is None:
-            names = sorted({name[8:] for same in self.sames for name in same if name.startswith("contact.")})
-            by_value: dict[tuple, set[str]] = {}
-            seen: set[str] = set()
-            keys_of: dict[tuple, list] = {}  # the same values give the same keys: work each out once
-            sames = [tuple(name for name in same if name != "contact") for same in self.sames]
-            for _, contact_id, stand_in in self.lookup.contacts_with_fields(names):
-                if contact_id is None:
-                    continue
-                if contact_id in seen:
-                    raise NoIndex(f"contact id {contact_id} is used by two files")
-                seen.add(contact_id)
-                values = tuple(repr(stand_in.fields.get(name)) for name in names)
-                keys = keys_of.get(values)
-                if keys is None:
-                    keys = keys_of[values] = [key for same in sames
-                                              for key in self.GateContext.counterparty_keys(None, stand_in, same)]
-                for key in keys:
-                    by_value.setdefault(key, set()).add(contact_id)
-            self._by_value = self.lookup.contact_groups = by_value
-        return self._by_value
-
     def earliest(self, deal, skip: set) -> None:
         """Load, for each counterparty of `deal`, its deals in order up to the first whose id is not in
         `skip` nor the deal's own (its prior deal, if it has one), with their contacts."""
         paths = []
         for key in self.keys(deal):
-            for _, record_id, path in self.members(key):
+            for _, record_id, path in self.lookup.ordered_deals(key):
                 paths.append(path)
                 if record_id not in skip and record_id != deal.id:
                     break
         self.contacts_of(self.load(paths))
 
-    def readers(self, deal, bound) -> list[str]:
-        """Paths of the deals of `deal`'s counterparties that started after `bound`."""
-        return [path for key in self.keys(deal) for started, _, path in self.members(key) if started > bound]
+    def readers(self, deal, bound: tuple) -> list[str]:
+        """Paths of the deals of `deal`'s counterparties that started after `bound` (GateContext.started)."""
+        after = started_text(bound)
+        return [path for key in self.keys(deal) for _, _, path in self.lookup.ordered_deals(key, after)]
 
 
 def around_deals(lookup: Lookup, judged: list[Record], bound=None) -> list[Record]:
@@ -527,14 +518,15 @@ def around_deals(lookup: Lookup, judged: list[Record], bound=None) -> list[Recor
     judges. Every record read afresh joins in Lookup.workspace."""
     around = Around(lookup)
     around.add(judged)
-    around.contacts_of(judged)
+    # deals read afresh are in every lookup's workspace: their counterparties come from their contacts
+    around.contacts_of(judged + [record for record in lookup.afresh.values() if record.kind == "deal"])
     deals = [record for record in judged if record.kind == "deal"]
     skip = {record.id for record in deals}
     for deal in deals:
         around.earliest(deal, skip)
     if bound is not None:
         readers = sorted({path for deal in deals for path in around.readers(deal, bound)})
-        loaded = around.load(readers)
+        loaded = around.load(readers) + [record for record in lookup.afresh.values() if record.kind == "deal"]
         around.contacts_of(loaded)
         for reader in loaded:
             around.earliest(reader, skip | {reader.id})
