@@ -152,8 +152,10 @@ class LockedWorkspace:
         try:
             from ..store.cache import HashCache
 
-            self.workspace: Workspace = self.load()
+            # before load(): a connection opened while another of this process is open (a Lookup's) would
+            # release that one's POSIX locks on SQLite's side files when the cache checks them (Cache.open)
             self.hashes = HashCache(self.root)
+            self.workspace: Workspace = self.load()
             self.loaded()
         except BaseException:
             # `with` calls __exit__ only after __enter__ returned: release the lock here, or a broken schema
@@ -394,6 +396,7 @@ class Transaction(LockedWorkspace):
         warnings = self.refuse_new_errors(old, new, f"{kind} {old.id}" if old is not None else f"new {kind}")
         warnings += self.new_owner_notes(old, new)
         refuse_outside(self.root, record_path)
+        self.closing()  # judged: the index is done with, and record_written opens the cache again
         # under the lock no other write is under way: a temp file of ours is a killed write's leftover
         remove_stale_temp_files(self.root / record_path.rsplit("/", 1)[0])
         atomic_write(self.root / record_path, data)
