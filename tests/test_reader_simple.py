@@ -96,6 +96,7 @@ ALMOST_LINES = st.sampled_from([
     "x: ]\n", "  - {a: b, a: c}\n", "  - {a: b:c}\n", "  - {a: 'b, c'}\n", "  - {a: [b]}\n", "x: [a , b]\n",
     "x: [ a]\n", "    nested: x\n", "  more\n", "x: a \n", "# c\n", "x: |\n", "x: &a b\n", "x: *a\n", "---\n",
     "...\n", "x: 'a' b\n", "  - - a\n", "  -\n", "x: [a, 'b]\n", "x: [a,, b]\n", "x: [', ']\n", "x:\u00a0b\n",
+    "  -  a\n", "-   &\n", "  -   8, !!|%\n",  # more than one space after the dash (found by a wider fuzz)
 ])
 
 

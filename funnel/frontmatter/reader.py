@@ -397,6 +397,8 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
                 prefix = item[:indent + 2]
                 while index < count and lines[index].startswith(prefix):
                     content = lines[index][indent + 2:]
+                    if content[:1] == " ":
+                        return None  # `-  x`: libyaml's item starts at the x (a column this reader does not track)
                     index += 1
                     positions[(key, len(items))] = (index + line_offset, indent + 3)
                     items.append(_flow_mapping(content) if content[:1] == "{" else _block_scalar(content))
