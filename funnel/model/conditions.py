@@ -257,7 +257,16 @@ class _Combination(Condition):
         return cls(_parse_parts(value, path, key, reader))
 
     def holds(self, record, context) -> bool:
-        return type(self).quantifier(part.holds(record, context) for part in self.parts)
+        # the quantifier's short circuit as a loop (a generator per record and condition costs more than the test)
+        if type(self).quantifier is any:
+            for part in self.parts:
+                if part.holds(record, context):
+                    return True
+            return False
+        for part in self.parts:
+            if not part.holds(record, context):
+                return False
+        return True
 
     def describe(self, kind) -> str:
         return f" {self.word} ".join(part.describe(kind) for part in self.parts)

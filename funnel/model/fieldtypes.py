@@ -256,13 +256,12 @@ class TextLike(FieldType):
     keeps_invalid: ClassVar[bool] = True  # a malformed phone stays in the record (with its problem)
 
     def read(self, raw, typing, path, shown):
-        where = typing.value_path(path)
         if not isinstance(raw, str):
-            typing.problem(where, "type", f"{shown}: expected {self.described}, not {_shape(raw)}")
+            typing.problem(typing.value_path(path), "type", f"{shown}: expected {self.described}, not {_shape(raw)}")
             return None
         problem = self.problem_with(raw)
         if problem is not None:
-            typing.problem(where, problem[0], f"{shown}: {problem[1]}")
+            typing.problem(typing.value_path(path), problem[0], f"{shown}: {problem[1]}")
             return raw if self.keeps_invalid else None
         return raw
 

@@ -101,6 +101,9 @@ class Schema:
 
     def __post_init__(self):
         object.__setattr__(self, "stage_by_id", {stage.id: stage for stage in self.stages})
+        # asked for every deal a gate judges: worked out once
+        object.__setattr__(self, "_main_path", tuple(stage for stage in self.stages
+                                                     if stage.terminal is None and not stage.optional))
 
     def kind(self, name: str) -> Kind:
         """The kind `name` ('contact' or 'deal', singular or plural); anything else is a programming error."""
@@ -124,7 +127,7 @@ class Schema:
     @property
     def main_path(self) -> tuple[Stage, ...]:
         """The active stages every deal passes through: optional ones are entered only by choice."""
-        return tuple(stage for stage in self.stages if stage.terminal is None and not stage.optional)
+        return self._main_path
 
     def terminal_stage(self, outcome: str) -> Stage | None:
         return next((stage for stage in self.stages if stage.terminal == outcome), None)
