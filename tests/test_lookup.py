@@ -181,3 +181,15 @@ def test_writes_keep_the_index_exact_for_each_other(workspace, run, tmp_path):
     for path in (root / "deals").glob("*.md"):
         warm = run("show", path.stem, "--root", str(root)).output
         assert warm == cold_show(run, root, path.stem)
+
+
+def test_a_write_through_the_index_removes_a_killed_writes_temp_file(workspace, run):
+    root = workspace(files())
+    run("show", "d-aaaa0000", "--root", str(root))
+    leftover = root / "deals" / ".d-aaaa0000.md.0123456789ab.tmp"
+    leftover.write_bytes(b"half a record")
+    keep = root / "deals" / "notes.tmp"  # not funnel's pattern: someone else's file
+    keep.write_bytes(b"mine")
+    assert run("set", "d-aaaa0000", "title=y", "--root", str(root)).exit_code == 0
+    assert not leftover.exists()
+    assert keep.read_bytes() == b"mine"

@@ -91,20 +91,24 @@ def copy_new(source, path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def remove_stale_temp_files(directory: str | os.PathLike) -> list[str]:
+def remove_stale_temp_files(directory: str | os.PathLike, names: list[str] | None = None) -> list[str]:
     """Remove the temp files a killed atomic_write left in `directory` (only names of its own pattern, only
-    regular files); call it under the workspace lock, when no write of ours can be under way. Returns the
-    names removed."""
+    regular files); call it under the workspace lock, when no write of ours can be under way. `names`: the
+    folder's names as listed under that lock, when the caller has them (no second listing). Returns the names
+    removed."""
     removed = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    for entry in entries:
-        if TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
+    if names is None:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            return removed
+    for name in names:
+        if name.endswith(".tmp") and TEMP_NAME.match(name):
+            path = os.path.join(directory, name)
             with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-                removed.append(entry.name)
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    os.unlink(path)
+                    removed.append(name)
     return removed
 
 

@@ -70,6 +70,7 @@ class Lookup:
         self.db = cache.db
         self.names: dict[str, set[str]] = {}  # directory -> names of its record files (regular files)
         self.sorted_names: dict[str, list[str]] = {}  # the same, sorted
+        self.temp_names: dict[str, list[str]] = {}  # directory -> names of temp files (a killed write's)
         self.kinds: dict[str, str] = {}  # directory -> kind
         self.afresh: dict[str, Record] = {}  # path -> record read from its file this time (changed, invalid, link)
         try:
@@ -256,7 +257,8 @@ def _scan(lookup: Lookup, key: str) -> None:
         listed = _list_folder(root, directory)
         if listed is None:
             continue
-        names, keys, links = listed
+        names, keys, links, temps = listed
+        lookup.temp_names[directory] = temps
         lookup.kinds[directory] = kind
         lookup.names[directory] = set(names)
         lookup.sorted_names[directory] = names
@@ -329,8 +331,9 @@ def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings
 
 
 def _list_folder(root: Path, directory: str):
-    """(sorted names of the regular record files, their packed stat keys, names of links) of a record folder;
-    None when it cannot be listed (folder_problems names it). Names as paths.record_files filters them."""
+    """(sorted names of the regular record files, their packed stat keys, names of links, names ending in
+    .tmp) of a record folder; None when it cannot be listed (folder_problems names it). Names as
+    paths.record_files filters them."""
     folder = os.path.join(root, directory)
     fd = None
     try:
@@ -348,6 +351,7 @@ def _list_folder(root: Path, directory: str):
         packed: list[int] = []
         append, extend = names.append, packed.extend
         lstat, regular, link = os.lstat, stat_module.S_IFREG, stat_module.S_IFLNK
+        temps = [name for name in listed if name[-4:] == ".tmp"]
         listed = [name for name in listed if name[-3:] == ".md" and name[:1] != "."
                   and (name.isascii() or _is_text(name))]
         listed.sort()
@@ -362,7 +366,7 @@ def _list_folder(root: Path, directory: str):
                 extend((info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
             elif kind == link:
                 links.append(name)
-        return names, array("q", packed), links
+        return names, array("q", packed), links, temps
     finally:
         if fd is not None:
             os.close(fd)

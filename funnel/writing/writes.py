@@ -396,9 +396,11 @@ class Transaction(LockedWorkspace):
         warnings = self.refuse_new_errors(old, new, f"{kind} {old.id}" if old is not None else f"new {kind}")
         warnings += self.new_owner_notes(old, new)
         refuse_outside(self.root, record_path)
+        folder = record_path.rsplit("/", 1)[0]
+        temps = self.lookup.temp_names.get(folder) if self.lookup is not None else None
         self.closing()  # judged: the index is done with, and record_written opens the cache again
         # under the lock no other write is under way: a temp file of ours is a killed write's leftover
-        remove_stale_temp_files(self.root / record_path.rsplit("/", 1)[0])
+        remove_stale_temp_files(self.root / folder, temps)
         atomic_write(self.root / record_path, data)
         record_written(self.root, self.schema, new, data)  # the cache's row, in the same lock
         return new, warnings
