@@ -236,10 +236,15 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
     stream = stream or sys.stdout
     if output_format == "json":
         # an array with one row a line: readable, greppable, and encoded at C speed
-        items = json_texts([_only(row, json_columns) for row in rows])
-        stream.write("[\n  " + ",\n  ".join(items) + "\n]\n" if items else "[]\n")
+        # a chunk of rows at a time: 100,000 rows' text is never all in memory at once
+        lead = "[\n  "
+        for chunk in _chunks(rows):
+            stream.write(lead + ",\n  ".join(json_texts([_only(row, json_columns) for row in chunk])))
+            lead = ",\n  "
+        stream.write("[]\n" if lead == "[\n  " else "\n]\n")
     elif output_format == "jsonl":
-        stream.write("".join(text + "\n" for text in json_texts([_only(row, json_columns) for row in rows])))
+        for chunk in _chunks(rows):
+            stream.write("".join(text + "\n" for text in json_texts([_only(row, json_columns) for row in chunk])))
     elif output_format in ("csv", "tsv"):
         import csv
 
@@ -256,18 +261,31 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
     else:
         # for people: amounts as every text view shows them (1 250 000.50), the table fitted to the terminal
         # (format_table makes every cell terminal_safe)
-        cells = []
-        for column in columns:
-            values = [row.get(column) for row in rows]
-            texts = [value if type(value) is str else format_amount(value) if isinstance(value, Decimal)
-                     else cell_text(value) for value in values]
-            cells.append(_one_line_all(texts))
-        table = [list(row) for row in zip(*cells)] if cells else [[] for _ in rows]
         shown = [(labels or {}).get(column, column) for column in columns] if headers else None
+        cells = []  # column by column, each its header first
+        for index, column in enumerate(columns):
+            texts = [value if type(value) is str else format_amount(value) if isinstance(value, Decimal)
+                     else cell_text(value) for value in (row.get(column) for row in rows)]
+            cells.append(([shown[index]] if shown else []) + _one_line_all(texts))
         right = [column in right_aligned for column in columns]
-        if table or headers:
+        if rows or headers:
             whole = [i for i, column in enumerate(columns) if column in ("id", "deal", "contact")]
-            write_lines(format_table(table, shown, right, width=terminal_width(), whole=whole), text_stream)
+            lines = format_columns(cells, shown, right, width=terminal_width(), whole=whole) if cells else \
+                ["" for _ in ([shown] if shown else []) + list(rows)]
+            del cells
+            write_lines(lines, text_stream)
+
+
+def _chunks(rows: Iterable, size: int = 1000):
+    """`rows` as lists of at most `size`."""
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _cell_texts(values: list) -> list[str]:
@@ -395,11 +413,20 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
     count = max(len(row) for row in table)
     if not count:
         return ["" for _ in table]
-    # column by column (a 10,000-row list spends its time here): a column of printable one-cell text, the
-    # common one, needs no escaping and is as wide as it is long, which its joined text tells at C speed;
     # a short row is filled with empty cells, which add only trailing spaces (dropped)
     columns = [list(column) for column in zip(*(row if len(row) == count else list(row) + [""] * (count - len(row))
                                                 for row in table))]
+    return format_columns(columns, headers, right, gap, width, whole)
+
+
+def format_columns(columns: list[list[str]], headers: list[str] | None = None, right=(), gap: str = "  ",
+                   width: int | None = None, whole=()) -> list[str]:
+    """format_table of a table given column by column (each column's cells, its header first when there are
+    `headers`), as lists it may change: the cells are padded in place, so a 100,000-row table is held about
+    once, not three times."""
+    count = len(columns)
+    # a 10,000-row list spends its time here: a column of printable one-cell text, the common one, needs no
+    # escaping and is as wide as it is long, which its joined text tells at C speed
     cell_widths = []
     for column in columns:
         joined = "".join(column)
@@ -408,6 +435,7 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
         else:
             column[:] = [terminal_safe(cell) for cell in column]
             cell_widths.append([display_width(cell) for cell in column])
+        del joined
     widths = [max(column_widths, default=0) for column_widths in cell_widths]
     right = list(right) + [False] * (count - len(right))
     if width is not None:
@@ -420,10 +448,12 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
                         column[r] = truncate(column[r], cap)
                         column_widths[r] = display_width(column[r])
         widths = capped
-    padded = [[" " * (size - cell_width) + cell for cell, cell_width in zip(column, column_widths)] if align_right
-              else [cell + " " * (size - cell_width) for cell, cell_width in zip(column, column_widths)]
-              for column, column_widths, size, align_right in zip(columns, cell_widths, widths, right)]
-    return [gap.join(parts).rstrip() for parts in zip(*padded)]
+    for column, column_widths, size, align_right in zip(columns, cell_widths, widths, right):
+        for r, cell_width in enumerate(column_widths):
+            if cell_width < size:
+                column[r] = " " * (size - cell_width) + column[r] if align_right else column[r] + " " * (size - cell_width)
+    cell_widths.clear()
+    return [gap.join(parts).rstrip() for parts in zip(*columns)]
 
 
 def shrunk_widths(widths: list[int], shrinkable: list[bool], floors: list[int], room: int) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Iterable
 
 from ..errors import UsageError
@@ -13,7 +14,7 @@ from .query import (Column, ViewContext, columns, default_columns, rows, select,
 
 @dataclass(frozen=True)
 class Listing:
-    rows: list[dict[str, Any]]  # one per record, in the list's order
+    rows: Sequence[dict[str, Any]]  # one per record, in the list's order (whole rows: made as read)
     columns: list[Column]  # what the rows hold (a whole-record row holds more: every field)
     skipped: int  # files the list had to skip as invalid
     whole: bool  # each row is the whole record (`show --format json`), plus the days over of --stale/--due
@@ -27,6 +28,38 @@ class Listing:
     @property
     def right_aligned(self) -> set[str]:
         return {item.name for item in self.columns if item.spec.fieldtype.is_number}
+
+
+class WholeRows(Sequence):
+    """The rows of a whole-record list (`record_data` of each record, plus the days over of --stale/--due),
+    made a chunk at a time as they are read, column by column from the cache: 100,000 of them are never all
+    in memory at once."""
+
+    CHUNK = 1000
+
+    def __init__(self, records: list, schema, extras: list[dict] | None):
+        self.records = records
+        self.schema = schema
+        self.extras = extras
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(self._rows(self.records[index], self.extras[index] if self.extras else None))
+        return next(self._rows([self.records[index]], [self.extras[index]] if self.extras else None))
+
+    def __iter__(self):
+        for start in range(0, len(self.records), self.CHUNK):
+            end = start + self.CHUNK
+            yield from self._rows(self.records[start:end], self.extras[start:end] if self.extras else None)
+
+    def _rows(self, records: list, extras: list[dict] | None):
+        from ..store.cache import json_columns
+
+        rows = records_data(records, self.schema, json_columns)
+        return iter(rows) if extras is None else ({**row, **extra} for row, extra in zip(rows, extras))
 
 
 def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fields: str | None = None,
@@ -52,10 +85,7 @@ def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fi
     whole = whole and fields is None
     if whole:
         extra = [item.name for item in chosen if item.name in ("stale_days", "overdue_days")]
-        from ..store.cache import json_columns
-
-        data = [{**whole_row, **{name: row[name] for name in extra}} if extra else whole_row
-                for whole_row, row in zip(records_data(records, schema, json_columns), data)]
+        data = WholeRows(records, schema, [{name: row[name] for name in extra} for row in data] if extra else None)
     if body:
         data = [{**row, "body": context.record_body(record)} for record, row in zip(records, data)]
     notes = tuple(unmatched_notes(conditions, shown, context, kind)) if not records else ()
