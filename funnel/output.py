@@ -270,9 +270,8 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
         right = [column in right_aligned for column in columns]
         if rows or headers:
             whole = [i for i, column in enumerate(columns) if column in ("id", "deal", "contact")]
-            lines = format_columns(cells, shown, right, width=terminal_width(), whole=whole) if cells else \
+            lines = table_lines(cells, shown, right, width=terminal_width(), whole=whole) if cells else \
                 ["" for _ in ([shown] if shown else []) + list(rows)]
-            del cells
             write_lines(lines, text_stream)
 
 
@@ -422,8 +421,14 @@ def format_table(rows: list[list[str]], headers: list[str] | None = None, right=
 def format_columns(columns: list[list[str]], headers: list[str] | None = None, right=(), gap: str = "  ",
                    width: int | None = None, whole=()) -> list[str]:
     """format_table of a table given column by column (each column's cells, its header first when there are
-    `headers`), as lists it may change: the cells are padded in place, so a 100,000-row table is held about
-    once, not three times."""
+    `headers`), as lists it may change."""
+    return list(table_lines(columns, headers, right, gap, width, whole))
+
+
+def table_lines(columns: list[list[str]], headers: list[str] | None = None, right=(), gap: str = "  ",
+                width: int | None = None, whole=()) -> Iterable[str]:
+    """format_columns's lines as they are made, a chunk of rows at a time: a 100,000-row table is measured
+    whole but padded and joined a thousand rows at a time, so it is held about once, not three times."""
     count = len(columns)
     # a 10,000-row list spends its time here: a column of printable one-cell text, the common one, needs no
     # escaping and is as wide as it is long, which its joined text tells at C speed
@@ -448,12 +453,14 @@ def format_columns(columns: list[list[str]], headers: list[str] | None = None, r
                         column[r] = truncate(column[r], cap)
                         column_widths[r] = display_width(column[r])
         widths = capped
-    for column, column_widths, size, align_right in zip(columns, cell_widths, widths, right):
-        for r, cell_width in enumerate(column_widths):
-            if cell_width < size:
-                column[r] = " " * (size - cell_width) + column[r] if align_right else column[r] + " " * (size - cell_width)
-    cell_widths.clear()
-    return [gap.join(parts).rstrip() for parts in zip(*columns)]
+    layout = list(zip(widths, right))
+    for start in range(0, len(columns[0]), 1000):
+        end = start + 1000
+        padded = [[" " * (size - cell_width) + cell for cell, cell_width in zip(column[start:end], column_widths[start:end])]
+                  if align_right else
+                  [cell + " " * (size - cell_width) for cell, cell_width in zip(column[start:end], column_widths[start:end])]
+                  for column, column_widths, (size, align_right) in zip(columns, cell_widths, layout)]
+        yield from (gap.join(parts).rstrip() for parts in zip(*padded))
 
 
 def shrunk_widths(widths: list[int], shrinkable: list[bool], floors: list[int], room: int) -> list[int]:

@@ -541,7 +541,6 @@ class ColumnStore:
         self.names = tuple(name for name in fields if name in self._texts)
         self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]"))
         self._summaries: dict[str, list] = {}
-        self._jsons: dict[str, list] = {}  # columns as JSON output holds them
         ids = self.column("id") or []
         self.ids = [value if isinstance(value, str) else None for value in ids]
 
@@ -563,23 +562,23 @@ class ColumnStore:
             self._texts.pop(name, None)  # the text has done its work
         return column
 
-    def json_column(self, name: str) -> list | None:
-        """The whole column as JSON output holds it (FieldType.json_column), else typed (None: no such column)."""
+    def json_values(self, name: str, rows: list[int]) -> list | None:
+        """The values of `rows` as JSON output holds them (FieldType.json_column) where the type can say so
+        from their plain forms, else typed (None: no such column). Only those rows are converted: a list
+        writes 100,000 records a chunk at a time."""
         column = self._columns.get(name)
         if column is not None:
-            return column
-        column = self._jsons.get(name)
-        if column is None:
-            spec = self._fields.get(name)
-            text = self._texts.get(name)
+            return [column[row] for row in rows]
+        spec = self._fields.get(name)
+        plains = self._plains.get(name)
+        if plains is None:
+            text = self._texts.pop(name, None)
             if spec is None or text is None:
                 return None
-            plains = self._plains.get(name)
-            column = spec.fieldtype.json_column(json.loads(text) if plains is None else plains)
-            if column is None:
-                return self.column(name)
-            self._jsons[name] = column
-        return column
+            plains = self._plains[name] = json.loads(text)
+        picked = [plains[row] for row in rows]
+        converted = spec.fieldtype.json_column(picked)
+        return converted if converted is not None else spec.fieldtype.from_plain_column(picked)
 
     def summary(self, name: str) -> list | None:
         """The whole column of a summary item (plain), None when the snapshot holds none (contacts)."""
@@ -668,8 +667,7 @@ def json_columns(records: list[Record], names: list[str]) -> list[list | None]:
             break
     if len(rows) == len(records) and len(stores) == 1:  # every record from one snapshot: the common case
         store = stores.pop()
-        columns = [store.json_column(name) for name in names]
-        return [None if column is None else [column[row] for row in rows] for column in columns]
+        return [store.json_values(name, rows) for name in names]
     return [[record.fields.get(name) for record in records] for name in names]
 
 

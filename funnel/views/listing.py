@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from ..errors import UsageError
 from ..model.records import records_data
 from .cards import stage_order
-from .query import (Column, ViewContext, columns, default_columns, rows, select, unmatched_notes, view_conditions,
+from .query import (Column, ViewContext, columns, default_columns, select, unmatched_notes, view_conditions,
                     viewable)
 
 @dataclass(frozen=True)
@@ -76,16 +76,25 @@ def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fi
     chosen = columns(schema, kind, fields) if fields is not None else default_columns(schema, kind, stale, due)
     shown, skipped = viewable(context, kind)
     records = select(shown, conditions, context)
-    data = rows(records, chosen, context)
-    if kind == "deal":
-        order = sorted(range(len(records)), key=lambda i: (
-            -(data[i].get("stale_days") or 0) if stale else 0, -(data[i].get("overdue_days") or 0) if due else 0,
-            stage_order(schema, records[i]), records[i].id))
-        records, data = [records[i] for i in order], [data[i] for i in order]
     whole = whole and fields is None
+    # column by column; a whole-record list reads only what orders it and the days over it adds
+    extra = [item.name for item in chosen if item.name in ("stale_days", "overdue_days")]
+    read = [item for item in chosen if item.name in extra] if whole else chosen
+    values = {item.name: item.values(records, context) for item in read}
+    if kind == "deal":
+        over = [values.get("stale_days") if stale else None, values.get("overdue_days") if due else None]
+        order = sorted(range(len(records)), key=lambda i: (
+            *(-(column[i] or 0) if column is not None else 0 for column in over),
+            stage_order(schema, records[i]), records[i].id))
+        records = [records[i] for i in order]
+        values = {name: [column[i] for i in order] for name, column in values.items()}
     if whole:
-        extra = [item.name for item in chosen if item.name in ("stale_days", "overdue_days")]
-        data = WholeRows(records, schema, [{name: row[name] for name in extra} for row in data] if extra else None)
+        data = WholeRows(records, schema, [dict(zip(extra, cells)) for cells in zip(*(values[name] for name in extra))]
+                         if extra else None)
+    else:
+        names = [item.name for item in chosen]
+        data = [dict(zip(names, cells)) for cells in zip(*(values[name] for name in names))] if names else \
+            [{} for _ in records]
     if body:
         data = [{**row, "body": context.record_body(record)} for record, row in zip(records, data)]
     notes = tuple(unmatched_notes(conditions, shown, context, kind)) if not records else ()

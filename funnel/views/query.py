@@ -306,13 +306,6 @@ def default_columns(schema: Schema, kind: str, stale: bool = False, due: bool = 
     return [column(schema, kind, name) for name in names if name in known]
 
 
-def rows(records: list[Record], chosen: list[Column], context: ViewContext) -> list[dict[str, Any]]:
-    """`row` of every record, read column by column (plain fields straight from the cache's columns)."""
-    values = [item.values(records, context) for item in chosen]
-    names = [item.name for item in chosen]
-    return [dict(zip(names, cells)) for cells in zip(*values)] if chosen else [{} for _ in records]
-
-
 # -- what every view starts from -------------------------------------------------------------------------------
 
 def open_view(root: Path, record_id: str | None = None) -> ViewContext:
