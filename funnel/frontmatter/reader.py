@@ -359,6 +359,9 @@ _BLOCK_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 
 
+_NAMES: set[str] = set()  # keys seen to be plain names (a schema's few fields), bounded
+
+
 class _NotSimple(Exception):
     pass
 
@@ -381,8 +384,15 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
             if not line:
                 continue
             key, colon, rest = line.partition(":")
-            if not colon or not key.isidentifier() or not key.isascii() or key in tree:
-                return None  # not a plain name (libyaml words a duplicate)
+            if not colon:
+                return None
+            if key not in _NAMES:
+                if not key.isidentifier() or not key.isascii():
+                    return None  # not a plain name
+                if len(_NAMES) < 4096:
+                    _NAMES.add(key)
+            if key in tree:
+                return None  # libyaml's walk words the duplicate
             number = index + line_offset
             positions[(key,)] = (number, 1)
             if not rest:  # `key:` and nothing: a block list on the next lines, or an empty value
@@ -406,9 +416,13 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
                     return None  # an item's continuation or a nested node
                 tree[key] = items
                 continue
-            raw = rest.lstrip(" ")
-            if not raw or raw is rest:
-                return None  # trailing spaces only, or `key:value` (one plain scalar, not a mapping)
+            if rest[:1] != " ":
+                return None  # `key:value` is one plain scalar, not a mapping
+            raw = rest[1:]
+            if raw[:1] == " ":
+                raw = raw.lstrip(" ")
+            if not raw:
+                return None  # trailing spaces only
             column = len(line) - len(raw) + 1
             positions[("=", key)] = (number, column)
             first = raw[0]

@@ -395,13 +395,12 @@ class NumberLike(FieldType):
         return minimum is not None and value < minimum
 
     def read(self, raw, typing, path, shown):
-        where = typing.value_path(path)
         value = self.read_text(raw) if isinstance(raw, str) else None
         if value is None:
-            typing.problem(where, "type", f"{shown}: expected {self.form}, not {_show(raw)}")
+            typing.problem(typing.value_path(path), "type", f"{shown}: expected {self.form}, not {_show(raw)}")
             return None
         if self.below_minimum(value):
-            typing.problem(where, "min", f"{shown}: must be at least {self.spec.minimum}, not {raw}")
+            typing.problem(typing.value_path(path), "min", f"{shown}: must be at least {self.spec.minimum}, not {raw}")
             return None
         return value
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..frontmatter.reader import Problem, parse_record_bytes
-from .schema import FieldSpec, Kind, Schema
+from .schema import Kind, Schema
 
 ID_PATTERN = re.compile(r"[a-z0-9-]{3,40}\Z")
 
@@ -118,12 +118,6 @@ class _Typing:
     def known_stage(self, stage_id: str) -> bool:
         return self.schema.stage(stage_id) is not None
 
-    def type_value(self, spec: FieldSpec, raw, path):
-        """The typed value of `raw`, or None (absent, or refused with a problem)."""
-        if raw is None:
-            return None
-        return spec.fieldtype.read(raw, self, path, spec.name)
-
 
 def build_record(schema: Schema, kind_name: str, path: str, data: bytes, stat_key: tuple | None = None) -> Record:
     """One file's bytes → a Record (never raises for bad content: problems are in the record)."""
@@ -149,7 +143,9 @@ def _typed_record(schema: Schema, kind_name: str, path: str, data: bytes, all_po
         if spec is None:
             unknown[key] = raw
             continue
-        value = typing.type_value(spec, raw, (key,))
+        if raw is None:
+            continue  # absent
+        value = spec.fieldtype.read(raw, typing, (key,), spec.name)  # None when refused (with a problem)
         if value is not None:
             fields[key] = value
     return Record(kind_name, path, fields, unknown, parsed.positions, tuple(parsed.problems) + tuple(typing.problems),
