@@ -244,11 +244,41 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
     """Every record (`build=False`: only those read afresh — changed, added, invalid; the others' rows are
     fresh once it returns)."""
     started_ns = time.time_ns()
+    if cache is not None and cache.key() != key:
+        cache.reset(key)
+    # One read transaction holds the rows' snapshot numbers, the snapshot's columns and the overlay's rows
+    # together: a snapshot another command rebuilds meanwhile (its rows numbered anew) is never mixed in.
+    reading = _ReadTransaction(cache.db if cache is not None else None)
+    with reading:
+        records, update = _scan(root, schema, cache, build, listing, started_ns)
+    if update is not None:
+        _update(cache, schema, *update)
+    return [record for record in records if record is not None]
+
+
+class _ReadTransaction:
+    """BEGIN … COMMIT around reads (nothing when there is no database)."""
+
+    def __init__(self, db: sqlite3.Connection | None):
+        self.db = db
+
+    def __enter__(self):
+        if self.db is not None:
+            self.db.execute("BEGIN")
+
+    def __exit__(self, kind, value, traceback):
+        if self.db is not None and self.db.in_transaction:
+            self.db.execute("COMMIT")
+        return False
+
+
+def _scan(root: Path, schema: Schema, cache: Cache | None, build: bool, listing: dict[str, str] | None,
+          started_ns: int) -> tuple[list[Record | None], tuple | None]:
+    """The records (None: a file gone meanwhile) and what to write back to the cache (None: no cache)."""
     rows: dict[str, tuple] = {}
     if cache is not None:
-        if cache.key() != key:
-            cache.reset(key)
-        rows = {row[0]: row[1:] for row in cache.db.execute(
+        # (path, mtime_ns, ctime_ns, size, ino, checked_ns, snap) by path; a row is popped when its file is met
+        rows = {row[0]: row for row in cache.db.execute(
             "SELECT path, mtime_ns, ctime_ns, size, ino, checked_ns, snap FROM files")}
     records: list[Record | None] = []
     fresh_snap: list[tuple[int, str, str, int]] = []  # (index in records, kind, path, snap)
@@ -256,27 +286,27 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
     racy: list[tuple[int, str, str, os.DirEntry, tuple]] = []  # cached, stat unchanged, but modified lately
     changed: list[tuple] = []  # rows to write
     confirmed: list[str] = []  # racy rows whose bytes were checked and are no longer racy
-    seen: set[str] = set()
+    seen = 0  # record files that are no links
     for kind, relative, entry in record_files(root):
         if listing is not None:
             listing[relative] = kind
         if entry.is_symlink():
             records.append(link_record(kind, relative, entry))  # reported, never followed
             continue
-        seen.add(relative)
-        row = rows.get(relative)
+        seen += 1
+        row = rows.pop(relative, None)
         if row is not None:
             try:
                 info = entry.stat()
             except OSError:
                 continue
-            stat_key = (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
-            if row[:4] == stat_key:
-                if stat_key[0] < row[4] - RACY_NS:
-                    if row[5] is not None:
-                        fresh_snap.append((len(records), kind, relative, row[5]))
+            mtime_ns = info.st_mtime_ns
+            if row[1] == mtime_ns and row[2] == info.st_ctime_ns and row[3] == info.st_size and row[4] == info.st_ino:
+                if mtime_ns < row[5] - RACY_NS:
+                    if row[6] is not None:
+                        fresh_snap.append((len(records), kind, relative, row[6]))
                     else:
-                        overlay[relative] = (len(records), kind, stat_key)
+                        overlay[relative] = (len(records), kind, row[1:5])
                 else:
                     racy.append((len(records), kind, relative, entry, row))
                 records.append(None)
@@ -289,16 +319,16 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
                 stat_key, data = read_record_file(entry.path)
             except OSError:
                 continue
-            if row[:4] == stat_key and blob_id(data) == blobs.get(relative):
+            if row[1:5] == stat_key and blob_id(data) == blobs.get(relative):
                 if stat_key[0] < started_ns - RACY_NS:
                     confirmed.append(relative)
-                if row[5] is not None:
-                    fresh_snap.append((index, kind, relative, row[5]))
+                if row[6] is not None:
+                    fresh_snap.append((index, kind, relative, row[6]))
                 else:
                     overlay[relative] = (index, kind, stat_key)
             else:
                 records[index] = _read(schema, kind, relative, entry.path, started_ns, changed, (stat_key, data))
-    gone = [path for path in rows if path not in seen]
+    gone = list(rows)  # rows no file was met for
     del rows  # 100,000 rows of stat keys need not outlive the scan
     if cache is not None:
         snapshot = _Snapshot(cache, schema)
@@ -309,9 +339,9 @@ def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool
         if overlay:
             _fill_overlay(cache, schema, overlay, records)
         outside = len(overlay) + len(changed)
-        rebuild = outside > _overlay_limit(len(seen)) or (outside and not fresh_snap)
-        _update(cache, schema, changed, confirmed, gone, started_ns, rebuild)
-    return [record for record in records if record is not None]
+        rebuild = outside > _overlay_limit(seen) or (outside and not fresh_snap)
+        return records, (changed, confirmed, gone, started_ns, rebuild)
+    return records, None
 
 
 def _read(schema: Schema, kind: str, relative: str, path: str, started_ns: int, changed: list,
