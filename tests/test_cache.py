@@ -395,6 +395,8 @@ def test_cached_summaries_are_what_the_timeline_rules_compute_from_each_record(t
         assert from_summary.reach == from_history.reach
         assert from_summary.closed_at == from_history.closed_at
         assert from_summary.lost_from == from_history.lost_from
+        assert from_summary.reach_depth == from_history.reach_depth == len(from_history.reach[0])
+        assert set(from_summary.optional_reached) == set(from_history.reach[1])
     entered = summary_values(deals, "entered", workspace.schema)
     assert [None if text is None else text for text in entered] == \
         [None if (day := entered_current_stage(fresh[deal.path])) is None else day.isoformat() for deal in deals]

@@ -37,7 +37,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from ..errors import FunnelError, UsageError
@@ -46,7 +45,7 @@ from ..model.fieldtypes import exact_product, exact_sum
 from ..model.matching import normal_form
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, Schema, Stage
-from ..model.timeline import Pipeline, Timeline, timeline  # noqa: F401  (timeline: one deal's, for callers)
+from ..model.timeline import Pipeline, Timeline, cached_property, timeline  # noqa: F401  (timeline: one deal's, for callers)
 
 REPORT_NAMES = ("funnel", "losses", "velocity", "forecast", "payments")
 
@@ -162,13 +161,13 @@ def reached_counts(timelines: list[Timeline], schema: Schema, period: Period) ->
     counts = {stage.id: 0 for stage in schema.active_stages}
     main_path = [stage.id for stage in schema.main_path]
     if period.unbounded:  # how far each deal got is enough: a deal that got to position n counts at 0..n-1
-        depth = Counter(len(item.reach[0]) for item in timelines)
+        depth = Counter(item.reach_depth for item in timelines)
         running = 0
         for position in range(len(main_path) - 1, -1, -1):
             running += depth.get(position + 1, 0)
             counts[main_path[position]] = running
         for item in timelines:
-            for stage_id in item.reach[1]:
+            for stage_id in item.optional_reached:
                 counts[stage_id] += 1
         return counts
     for item in timelines:
