@@ -8,6 +8,7 @@ are not records (in subfolders, other names) are named by `stray_files` so `chec
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from dataclasses import dataclass
@@ -77,11 +78,12 @@ def record_files(root: Path) -> Iterable[tuple[str, str, os.DirEntry]]:
     for directory, kind in readable_folders(root):
         try:
             entries = [entry for entry in os.scandir(os.path.join(root, directory))
-                       if entry.name.endswith(".md") and not entry.name.startswith(".") and _is_text(entry.name)
+                       if entry.name.endswith(".md") and not entry.name.startswith(".")
+                       and (entry.name.isascii() or _is_text(entry.name))
                        and (entry.is_symlink() or entry.is_file(follow_symlinks=False))]
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue  # a folder that cannot be listed is named by folder_problems
-        entries.sort(key=lambda entry: entry.name)
+        entries.sort(key=_NAME)
         for entry in entries:
             yield kind, f"{directory}/{entry.name}", entry
 
@@ -134,6 +136,9 @@ def _files_under(root: Path, folder: str) -> list[Stray]:
                                f"in a subfolder of {folder.split('/')[0]}/, so not read as a record; funnel does "
                                "not validate or show it (records sit directly in the folder)"))
     return found
+
+
+_NAME = operator.attrgetter("name")
 
 
 def _is_text(name: str) -> bool:
