@@ -18,7 +18,7 @@ from ..frontmatter.reader import Problem
 from .records import ID_PATTERN, Record, Workspace
 from .schema import OWNER
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: a workspace of errors holds many
 class Diagnostic:
     path: str
     line: int
