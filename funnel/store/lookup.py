@@ -68,8 +68,7 @@ class Lookup:
             raise NoIndex("no cache")
         self.cache = cache
         self.db = cache.db
-        self.names: dict[str, set[str]] = {}  # directory -> names of its record files (regular files)
-        self.sorted_names: dict[str, list[str]] = {}  # the same, sorted
+        self.sorted_names: dict[str, list[str]] = {}  # directory -> names of its record files (regular), sorted
         self.temp_names: dict[str, list[str]] = {}  # directory -> names of temp files (a killed write's)
         self.kinds: dict[str, str] = {}  # directory -> kind
         self.afresh: dict[str, Record] = {}  # path -> record read from its file this time (changed, invalid, link)
@@ -95,7 +94,7 @@ class Lookup:
     # -- what exists ------------------------------------------------------------------------------------------
     def exists(self, path: str) -> bool:
         directory, _, name = path.partition("/")
-        return name in self.names.get(directory, ()) or path in self.afresh
+        return _has(self.sorted_names.get(directory, ()), name) or path in self.afresh
 
     def records(self, paths) -> list[Record]:
         """The records at `paths` (that exist now), from this scan's reads or their fresh rows, in path order."""
@@ -140,7 +139,7 @@ class Lookup:
     def id_taken(self, record_id: str) -> bool:
         return bool(self.paths_with_ids([record_id])) or any(
             path.rsplit("/", 1)[-1] == f"{record_id}.md" for path in self.afresh) or any(
-            f"{record_id}.md" in names for names in self.names.values())
+            _has(names, f"{record_id}.md") for names in self.sorted_names.values())
 
     # -- by field -----------------------------------------------------------------------------------------------
     def another_deal_has(self, name: str, value, deal_id: str | None) -> bool:
@@ -260,14 +259,14 @@ def _scan(lookup: Lookup, key: str) -> None:
         names, keys, links, temps = listed
         lookup.temp_names[directory] = temps
         lookup.kinds[directory] = kind
-        lookup.names[directory] = set(names)
         lookup.sorted_names[directory] = names
         for name in links:
             relative = f"{directory}/{name}"
             lookup.afresh[relative] = link_record(kind, relative, SimpleNamespace(
                 path=os.path.join(root, directory, name)))
         stored = stored_listings.get(directory)
-        suspects, removed, old_flags = _suspects(db, kind, names, keys, stored)
+        names_text = "\0".join(names)
+        suspects, removed, old_flags = _suspects(db, kind, names, names_text, keys, stored)
         flags = bytearray(old_flags) if old_flags is not None else bytearray(len(names))
         rows = {}
         for chunk in _chunks([f"{directory}/{names[index]}" for index in suspects]):
@@ -310,7 +309,6 @@ def _scan(lookup: Lookup, key: str) -> None:
                 dropped.append(relative)  # it has a problem now, or changed while read: no row, read each time
                 del changed[before:]
         dropped += [f"{directory}/{name}" for name in removed]
-        names_text = "\0".join(names)
         new = (names_text, keys.tobytes(), bytes(flags))
         if stored is None or new != tuple(stored[:3]) or (suspects and _racy_before(keys, stored[3], started_ns)):
             listings.append((directory, *new, started_ns))
@@ -372,7 +370,7 @@ def _list_folder(root: Path, directory: str):
             os.close(fd)
 
 
-def _suspects(db: sqlite3.Connection, kind: str, names: list[str], keys: array, stored):
+def _suspects(db: sqlite3.Connection, kind: str, names: list[str], names_text: str, keys: array, stored):
     """(indexes of the files to look at one by one, names of removed files, the stored flags when the listing
     is the same) — every file when there is no usable listing."""
     if stored is None:
@@ -381,13 +379,13 @@ def _suspects(db: sqlite3.Connection, kind: str, names: list[str], keys: array, 
         return list(range(len(names))), [name for name in known if name not in present], None
     old_text, old_keys, old_flags, taken_ns = stored
     limit = taken_ns - RACY_NS
-    old_names = old_text.split("\0") if old_text else []
-    if old_names == names and old_keys == keys.tobytes():
+    if old_text == names_text and old_keys == keys.tobytes():
         mtimes = keys[0::4]
         suspects = [i for i, mtime in enumerate(mtimes) if mtime >= limit] if mtimes and max(mtimes) >= limit else []
         if 0 in old_flags:
             suspects = sorted(set(suspects) | {i for i, flag in enumerate(old_flags) if not flag})
         return suspects, [], old_flags
+    old_names = old_text.split("\0") if old_text else []
     previous = array("q")
     previous.frombytes(old_keys)
     old = {name: (index, old_flags[index]) for index, name in enumerate(old_names)}
@@ -434,6 +432,12 @@ def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | Non
     flags[index] = 1 if stat_key is not None else 0
     db.execute("UPDATE listing SET names = ?, keys = ?, flags = ? WHERE directory = ?",
                ("\0".join(names), keys.tobytes(), bytes(flags), directory))
+
+
+def _has(names: list[str], name: str) -> bool:
+    """`name in names` for a sorted list."""
+    index = bisect.bisect_left(names, name)
+    return index < len(names) and names[index] == name
 
 
 def _marks(items) -> str:
