@@ -168,6 +168,11 @@ class _ReadSoFar:
     def earliest_prior_deal(self, deal, same) -> str | None:
         raise NeedsWorkspace
 
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NeedsWorkspace  # whatever else a condition may come to ask of the other records waits for all
+
 
 def workspace_diagnostics(run: CheckRun, only: set[str] | None) -> list[Diagnostic]:
     return [d for check in WORKSPACE_CHECKS for d in check(run) if only is None or d.path in only]
