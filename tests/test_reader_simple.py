@@ -80,6 +80,7 @@ def test_records_funnel_and_the_generators_write_agree(generated):
     "a:\n  - {b: 'c, d: e'}\n", "a:\n  - {b: x: y}\n", "a:\n  - {b: x:, c: y}\n", "a: @b\n", "a: `b\n",
     "a: b #c\n", "a:\n  - b\n  - c\nd: e\n", "a:\n    - b\n  - c\n", "? a\n: b\n", "a: !!str b\n",
     "a: b\na\n", "a\na: b\n", "a: \n", "a: b\nc: \n", "a:  b \n",
+    "a: [😀x, b, 𝔘c]\n", "a: 😀\nb: [ж😀, q]\n", "c:\n  - {a: 😀, b: x}\n  - 😀\n",  # columns count code points
 ])
 def test_tricky_texts_are_read_as_libyaml_reads_them_or_left_to_it(text):
     assert_agrees(text)
