@@ -170,11 +170,13 @@ class Timeline:
 
     `summary`: the deal's summary (`summarize`; a mapping of its plain items), read instead of the history."""
 
-    def __init__(self, record, pipeline: Pipeline, summary=None):
+    def __init__(self, record, pipeline: Pipeline, summary=None, stage_id=None):
         self.record = record
         self.pipeline = pipeline
         self.summary = summary
-        self.stage: Stage | None = pipeline.stage_by_id.get(record.fields.get("stage"))
+        # `stage_id`: the record's `stage`, when the caller read it already (a whole column)
+        self.stage: Stage | None = pipeline.stage_by_id.get(record.fields.get("stage") if stage_id is None
+                                                            else stage_id)
 
     @property
     def outcome(self) -> str | None:

@@ -720,10 +720,14 @@ def summaries(deals: list[Record]) -> list:
     afresh: its Timeline reads its history)."""
     found = []
     append = found.append
+    store, summarized = None, False
     for deal in deals:
         fields = deal.fields
-        if type(fields) is CachedFields and fields._store.summary(SUMMARY_ITEMS[0]) is not None:
-            append(CachedSummary(fields._store, fields._row))
+        if type(fields) is CachedFields:
+            if fields._store is not store:
+                store = fields._store
+                summarized = store.summary(SUMMARY_ITEMS[0]) is not None
+            append(CachedSummary(store, fields._row) if summarized else None)
         else:
             append(None)
     return found

@@ -534,7 +534,8 @@ def build_reports(names: Iterable[str], workspace: Workspace, deals: list[Record
 def deal_timelines(deals: list[Record], schema: Schema) -> list[DealTimeline]:
     """Each deal's history as the reports read it (one Pipeline for them all), through its summary (the
     cache's, else made now) so no history is decoded."""
-    from ..store.cache import summaries
+    from ..store.cache import field_values, summaries
 
     pipeline = Pipeline(schema)
-    return [DealTimeline(record, pipeline, summary) for record, summary in zip(deals, summaries(deals))]
+    return [DealTimeline(record, pipeline, summary, stage_id) for record, summary, stage_id in
+            zip(deals, summaries(deals), field_values(deals, "stage"))]
