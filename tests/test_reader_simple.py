@@ -80,6 +80,11 @@ def test_records_funnel_and_the_generators_write_agree(generated):
     "a:\n  - {b: 'c, d: e'}\n", "a:\n  - {b: x: y}\n", "a:\n  - {b: x:, c: y}\n", "a: @b\n", "a: `b\n",
     "a: b #c\n", "a:\n  - b\n  - c\nd: e\n", "a:\n    - b\n  - c\n", "? a\n: b\n", "a: !!str b\n",
     "a: b\na\n", "a\na: b\n", "a: \n", "a: b\nc: \n", "a:  b \n",
+    "a: |\n  x\n  y\nb: 1\n", "a: |\n  x\n\n  y\nb: 1\n", "a: |\n  x\n    y\nb: c\n", "a: |\n  x\n", "a: |\nb: 1\n",
+    "a: |\n", "a: |\n  x\n y\n", "a: |\n   x\n  y\nb: c\n", "a: |\n  x  \n  #y: z\nb: c\n", "a: |-\n  x\nb: c\n",
+    "p:\n  - o: x\n    e: y\n  - o: z\n", "p:\n- o: x\n  e: y\n", "p:\n  - o: x\n    e: y\n    e: z\n",
+    "p:\n  - o: x\n     e: y\n", "p:\n  - o: x\n    - e\n", "p:\n  - o:  x\n", "p:\n  - o: x\n    e:  y\nq: 1\n",
+    "p:\n  - o: x\n    e:\nq: 1\n", "p:\n  - o: x\n  - 1\nq: 2\n", "p:\n  - o: x\n    e: |\n      t\nq: 1\n",
     "a: [😀x, b, 𝔘c]\n", "a: 😀\nb: [ж😀, q]\n", "c:\n  - {a: 😀, b: x}\n  - 😀\n",  # columns count code points
 ])
 def test_tricky_texts_are_read_as_libyaml_reads_them_or_left_to_it(text):
@@ -92,6 +97,8 @@ SIMPLE_LINES = st.sampled_from([
     "  - {stage: lead, at: 2026-01-19T10:20:00+03:00}\n", "  - {stage: lead, at: '2026-01-19'}\n", "- x\n",
     "  - {}\n", "  - plain\n", "  - 'it''s'\n", "\n", "amount: 12.5\n", "x: ~\n", "x: null\n", "x:\n",
     "x: a:b\n", "x: a#b\n", "x: -1\n", "x: 'a''b'\n", "x: [a:b]\n", "x:  y\n", "y: ab\n", "z: Ж\n",
+    "needs: |\n", "  Замена станции: 55 м³/ч\n", "    отступ\n", "proposals:\n", "  - option: эконом\n",
+    "    price: 1480000\n", "    equipment: 'Wilo, COR'\n", "- option: x\n", "  price: 1\n",
 ])
 ALMOST_LINES = st.sampled_from([
     "x: a: b\n", "x: a #b\n", "x: [a, b\n", "x: {a: b}\n", "x: :\n", "x: \"a\\\"b\"\n", "x: a\tb\n", "x: 'a\n",

@@ -355,7 +355,7 @@ class _NeedPositions(Exception):
 # documents). A plain scalar stays the exact text: the C parser marks plain style '' (not None), so `build`
 # keeps null words as typed too.
 
-_BLOCK_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_BLOCK_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # and a space: libyaml strips what follows an indicator
 _FLOW_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 
 
@@ -405,13 +405,29 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
                 positions[("=", key)] = (number + 1, indent + 1)
                 items: list = []
                 prefix = item[:indent + 2]
+                inner = " " * (indent + 2)  # the lines of a mapping item after its first `name: value`
                 while index < count and lines[index].startswith(prefix):
                     content = lines[index][indent + 2:]
                     if content[:1] == " ":
                         return None  # `-  x`: libyaml's item starts at the x (a column this reader does not track)
                     index += 1
                     positions[(key, len(items))] = (index + line_offset, indent + 3)
-                    items.append(_flow_mapping(content) if content[:1] == "{" else _block_scalar(content))
+                    if content[:1] == "{":
+                        items.append(_flow_mapping(content))
+                        continue
+                    name, colon, value = content.partition(": ")
+                    if not colon or not name.isidentifier() or not name.isascii():
+                        items.append(_block_scalar(content))
+                        continue
+                    mapping = {name: _block_scalar(value)}  # `- name: value`, and `name: value` lines below it
+                    while index < count and lines[index].startswith(inner) \
+                            and lines[index][len(inner):len(inner) + 1] not in (" ", "-", ""):
+                        name, colon, value = lines[index][len(inner):].partition(": ")
+                        if not colon or not name.isidentifier() or not name.isascii() or name in mapping:
+                            return None
+                        mapping[name] = _block_scalar(value)
+                        index += 1
+                    items.append(mapping)
                 if index < count and lines[index][:1] == " ":
                     return None  # an item's continuation or a nested node
                 tree[key] = items
@@ -428,6 +444,16 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
             first = raw[0]
             if first == "[":
                 tree[key] = _flow_list(raw, key, number, column, positions)
+            elif raw == "|":  # a block of text: lines indented alike, none blank, ended by the next key
+                start = index
+                indent = len(lines[index]) - len(lines[index].lstrip(" ")) if index < count else 0
+                while index < count and indent and lines[index][:indent] == " " * indent:
+                    if not lines[index][indent:].isprintable():
+                        return None
+                    index += 1
+                if index == count or lines[index][:1] in (" ", ""):
+                    return None  # a blank line, a line less indented, the end of the text: left to libyaml
+                tree[key] = "\n".join(line[indent:] for line in lines[start:index]) + "\n" if index > start else ""
             elif first not in _BLOCK_INDICATORS and raw[-1] not in " :" and ": " not in raw and " #" not in raw \
                     and raw.isprintable():
                 tree[key] = raw  # the common case of _block_scalar, inline
