@@ -9,7 +9,7 @@ import sys
 import click
 import pytest
 
-from conftest import CONTACT, full_deal
+from conftest import CONTACT, deal, full_deal
 from funnel.cli import main
 
 BAD_CONTACT = CONTACT.replace("id: c-ivanov01", "id: c-bad00001").replace("source: website", "source: tv")
@@ -105,3 +105,25 @@ def test_installed_console_script_runs_check(workspace):
     assert completed.returncode == 1
     assert completed.stdout.startswith("contacts/c-bad00001.md:7:9: error: source: 'tv'")
     assert "1 files checked" not in completed.stderr and "1 file checked: 1 error, 0 warnings" in completed.stderr
+
+
+def test_null_words_and_an_empty_value_mean_no_value_in_every_reader(workspace, run):
+    """`key:`, `key: ~` and `key: null` are YAML's "no value"; a quoted 'null' is the text. Both readers (the
+    simple one and libyaml, which a comment sends the file to) agree."""
+    fields = ("title: Насос\ncontact: c-ivanov01\nowner: ivanov\ncreated: 2026-03-14\n"
+              "amount: ~\nnext_action: null\nnext_action_due:\ncategories: [small, ~]\n")
+    quoted = fields.replace("next_action: null", "next_action: 'null'").replace("categories: [small, ~]\n", "")
+    root = workspace({"contacts/c-ivanov01.md": CONTACT,
+                      "deals/d-null0001.md": deal("d-null0001", "lead", fields),
+                      "deals/d-null0002.md": deal("d-null0002", "lead", "# a comment: libyaml reads this one\n" + fields),
+                      "deals/d-null0003.md": deal("d-null0003", "lead", quoted)})
+    result = run("check", "--root", str(root), "--format", "json")
+    problems = json.loads(result.stdout)
+    assert sorted((problem["path"], problem["line"], problem["column"], problem["message"]) for problem in problems) \
+        == [("deals/d-null0001.md", 11, 21, "categories: item 2 is empty; expected one of the options"),
+            ("deals/d-null0002.md", 12, 21, "categories: item 2 is empty; expected one of the options")]
+    for deal_id in ("d-null0001", "d-null0002"):
+        shown = json.loads(run("show", deal_id, "--root", str(root), "--format", "json").stdout)
+        assert shown.get("amount") is None and shown.get("next_action") is None
+        assert shown.get("next_action_due") is None
+    assert json.loads(run("show", "d-null0003", "--root", str(root), "--format", "json").stdout)["next_action"] == "null"

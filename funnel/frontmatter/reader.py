@@ -270,7 +270,7 @@ class _TreeBuilder:
         node_type = type(node)
         if node_type is ScalarNode:
             value = node.value
-            if node.style is None and value in NULL_WORDS:
+            if not node.style and value in NULL_WORDS:
                 return None
             return value
         offset = self.line_offset + 1
@@ -312,7 +312,7 @@ class _TreeBuilder:
             if type(value_node) is ScalarNode:
                 self.budget -= 1
                 value = value_node.value
-                mapping[key] = None if value_node.style is None and value in NULL_WORDS else value
+                mapping[key] = None if not value_node.style and value in NULL_WORDS else value
             else:
                 mapping[key] = self.build(value_node, key_path)
         return mapping
@@ -327,7 +327,7 @@ class _TreeBuilder:
         node_type = type(node)
         if node_type is ScalarNode:
             value = node.value
-            return None if node.style is None and value in NULL_WORDS else value
+            return None if not node.style and value in NULL_WORDS else value
         if node_type is SequenceNode:
             return [self.plain(item, depth + 1) for item in node.value]
         mapping = {}
@@ -352,8 +352,8 @@ class _NeedPositions(Exception):
 # a nested mapping, a quote with escapes, a tab, CRLF, a character YAML or the terminal treats specially — so
 # libyaml reads those. For what it accepts it gives what parse_yaml(all_positions=False) gives through libyaml:
 # the same tree and the same positions (tests/test_reader_simple.py compares them on generated and fuzzed
-# documents). A plain scalar stays the exact text: the C parser marks plain style '' (not None), so `build`
-# keeps null words as typed too.
+# documents). A plain scalar is its exact text, except the null words, which mean no value (None) as in `build`
+# (libyaml's C parser marks a plain scalar's style '' and the Python one None: both are "not quoted").
 
 _BLOCK_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # and a space: libyaml strips what follows an indicator
 _FLOW_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
@@ -400,7 +400,7 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
                 indent = len(item) - len(item.lstrip(" "))
                 if item[indent:indent + 2] != "- ":
                     positions[("=", key)] = (number, len(key) + 2)
-                    tree[key] = ""
+                    tree[key] = None  # `key:` alone: a plain empty scalar, no value
                     continue
                 positions[("=", key)] = (number + 1, indent + 1)
                 items: list = []
@@ -456,7 +456,7 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
                 tree[key] = "\n".join(line[indent:] for line in lines[start:index]) + "\n" if index > start else ""
             elif first not in _BLOCK_INDICATORS and raw[-1] not in " :" and ": " not in raw and " #" not in raw \
                     and raw.isprintable():
-                tree[key] = raw  # the common case of _block_scalar, inline
+                tree[key] = None if raw in NULL_WORDS else raw  # the common case of _block_scalar, inline
             else:
                 tree[key] = _block_scalar(raw)
     except _NotSimple:
@@ -466,7 +466,7 @@ def simple_mapping(text: str, line_offset: int = 0) -> tuple[dict, dict[Path, Po
     return tree, positions
 
 
-def _block_scalar(raw: str) -> str:
+def _block_scalar(raw: str) -> str | None:
     """A one-line scalar outside brackets: plain (the exact text) or quoted without escapes."""
     if not raw or not raw.isprintable():
         raise _NotSimple
@@ -481,10 +481,10 @@ def _block_scalar(raw: str) -> str:
         return raw[1:-1]
     if first in _BLOCK_INDICATORS or raw[-1] in " :" or ": " in raw or " #" in raw:
         raise _NotSimple
-    return raw
+    return None if raw in NULL_WORDS else raw
 
 
-def _flow_scalar(token: str, in_list: bool) -> str:
+def _flow_scalar(token: str, in_list: bool) -> str | None:
     """One item of [...] or value of {...}, split at ', ': quoted without escapes or a quote inside, or plain
     without flow indicators, comments or anchors (in a list without ':' at all, in a mapping without ': ')."""
     if not token:
@@ -498,7 +498,7 @@ def _flow_scalar(token: str, in_list: bool) -> str:
     if first in _FLOW_INDICATORS or token[-1] in " :" or "," in token or "[" in token or "]" in token \
             or "{" in token or "}" in token or "#" in token or (":" in token if in_list else ": " in token):
         raise _NotSimple
-    return token
+    return None if token in NULL_WORDS else token
 
 
 def _flow_list(raw: str, key: str, number: int, column: int, positions: dict) -> list:

@@ -504,10 +504,17 @@ class MultichoiceType(FieldType):
 
     def read(self, raw, typing, path, shown):
         options = self.spec.options
-        items = raw if isinstance(raw, list) else None
-        if items is None or not all(isinstance(item, str) for item in items):
+        if not isinstance(raw, list):
             typing.problem(typing.value_path(path), "type",
                            f"{shown}: expected a list of options like [a, b], not {_show(raw)}")
+            return None
+        items = raw
+        odd = [index for index, item in enumerate(items) if not isinstance(item, str)]
+        for index in odd:  # `[small, ~]`, `[small, [a]]`: the item, where it is
+            item = items[index]
+            typing.problem(path + (index,), "type", f"{shown}: item {index + 1} is "
+                           f"{'empty' if item is None else _shape(item)}; expected one of the options")
+        if odd:
             return None
         for index, item in enumerate(items):
             if item not in options:

@@ -44,7 +44,7 @@ from .paths import SCHEMA_FILE, record_files
 from .recordfiles import link_record, unreadable_record
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 7  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py
+FORMAT = 8  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
