@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,26 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
         else:
             path.write_text(textwrap.dedent(content) if content.startswith("\n") else content, encoding="utf-8",
                             newline="")
+
+
+def benchmark_generators():
+    """(generate, generate_plain): the benchmark's two workspace generators (rich, and the plainer independent
+    one), imported from benchmarks/ without leaving it on sys.path."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from generate_workspace import generate
+        from plain_workspace import generate_plain
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    return generate, generate_plain
+
+
+def age_all(root: Path, seconds: int = 10) -> None:
+    """Pretend every record file was written `seconds` ago (outside the cache's racy window)."""
+    moment = time.time() - seconds
+    for folder in ("contacts", "deals"):
+        for path in (root / folder).glob("*.md"):
+            os.utime(path, (moment, moment))
 
 
 @pytest.fixture(autouse=True)

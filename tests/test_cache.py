@@ -10,11 +10,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import CONTACT, full_deal
+from conftest import CONTACT, age_all, benchmark_generators, full_deal
 from funnel.store.cache import DB_FILE, CachedFields, HashCache
 from funnel.store.owndir import own_directory
 from funnel.store.workspace import load_workspace
@@ -24,12 +23,6 @@ def age(path, seconds=10):
     """Pretend the file was written `seconds` ago (outside the racy window)."""
     moment = time.time() - seconds
     os.utime(path, (moment, moment))
-
-
-def age_all(root):
-    for directory in ("contacts", "deals"):
-        for path in (root / directory).glob("*.md"):
-            age(path)
 
 
 def cached(root):
@@ -363,11 +356,7 @@ def test_a_cache_made_by_another_format_is_remade(workspace):
 
 def generated(tmp_path, deals=150):
     """A workspace from the benchmark's rich generator: every stage, won and lost deals, reopened ones."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    try:
-        from generate_workspace import generate
-    finally:
-        sys.path.pop(0)
+    generate, _ = benchmark_generators()
     root = tmp_path / "generated"
     generate(root, deals, None, seed=3, attachments=False)
     age_all(root)

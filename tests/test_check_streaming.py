@@ -9,11 +9,11 @@ import json
 import os
 import random
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import benchmark_generators
 from funnel.model.checks import check_workspace
 from funnel.model.schema import load_schema
 from funnel.store.paths import stray_files
@@ -47,11 +47,7 @@ def _swap_history(text: str) -> str:
 @pytest.fixture(scope="module")
 def broken_workspace(tmp_path_factory) -> Path:
     """A generated workspace with one or more files for every kind of problem `check` knows."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from generate_workspace import generate
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    generate, _ = benchmark_generators()
     root = tmp_path_factory.mktemp("streaming") / "ws"
     generate(root, 160, 50, seed=11, attachments=True)
     shutil.copyfile(REPO / "schema.yaml", root / "schema.yaml")

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 
 import pytest
 
-from conftest import CONTACT, REPO, deal, full_deal
+from conftest import CONTACT, REPO, benchmark_generators, deal, full_deal
 
 TODAY = {"FUNNEL_TODAY": "2026-11-27"}
 HOSTILE = "<script>alert(1)</script>"
@@ -313,11 +312,7 @@ def test_the_header_names_the_revision(run, workspace):
 # -- a big workspace ----------------------------------------------------------------------------------------
 
 def test_a_big_workspace_shows_the_capped_board_and_cards_only_for_what_is_shown(run, tmp_path):
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from generate_workspace import generate
-    finally:
-        sys.path.pop(0)
+    generate, _ = benchmark_generators()
     root = tmp_path / "big"
     generate(root, 1500)
     page = page_of(run, root)

@@ -8,9 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
-from conftest import CONTACT, deal
+from conftest import CONTACT, age_all, deal
 from funnel.store.owndir import own_directory
 from funnel.store.lookup import Lookup
 from funnel.model.schema import load_schema
@@ -37,13 +36,6 @@ def files(first_contact: str = "c-other001") -> dict[str, str]:
         .replace("finance_check", "debt_check: clear\nfinance_check"),
         "deals/d-aaaa0000.md": repeat_deal("d-aaaa0000", "c-ivanov01", "2026-03-01T10:00:00+03:00"),
     }
-
-
-def age_all(root, seconds=10):
-    moment = time.time() - seconds
-    for folder in ("contacts", "deals"):
-        for path in (root / folder).glob("*.md"):
-            os.utime(path, (moment, moment))
 
 
 def cold_show(run, root, *args):

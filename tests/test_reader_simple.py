@@ -4,13 +4,13 @@ accept the shape every generated and demo record has (or it would save nothing).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import benchmark_generators
 from funnel.frontmatter import reader
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,12 +46,7 @@ def front_matter(path: Path) -> str | None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> list[Path]:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from generate_workspace import generate
-        from plain_workspace import generate_plain
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    generate, generate_plain = benchmark_generators()
     rich, plain = tmp_path_factory.mktemp("rich"), tmp_path_factory.mktemp("plain")
     generate(rich, 150, 40, seed=3, attachments=True)
     generate_plain(plain, 150, 40, seed=3)

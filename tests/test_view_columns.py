@@ -4,12 +4,11 @@ rows from plain columns, tables measured column by column, summaries of historie
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import benchmark_generators
 from funnel import output
 from funnel.model.fieldtypes import TYPES
 from funnel.model.records import record_data, records_data
@@ -19,11 +18,7 @@ from funnel.store.workspace import load_workspace
 
 
 def generated(tmp_path, deals=120):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    try:
-        from generate_workspace import generate
-    finally:
-        sys.path.pop(0)
+    generate, _ = benchmark_generators()
     root = tmp_path / "generated"
     generate(root, deals, None, seed=5, attachments=False)
     return root
