@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import tracemalloc
-from pathlib import Path
 
 import pytest
 
@@ -126,7 +125,7 @@ def test_attach_streams_a_big_file(workspace, tmp_path):
     import hashlib
 
     assert hashlib.sha256(big.read_bytes()).hexdigest() in (root / "deals/d-aaaa0001.md").read_text(encoding="utf-8")
-    again = attach(root, "d-aaaa0001", big)  # the same bytes: the file already there is reused
+    attach(root, "d-aaaa0001", big)  # the same bytes: the file already there is reused
     assert sorted(os.listdir(root / "deals/d-aaaa0001")) == ["scan.pdf"]
 
 

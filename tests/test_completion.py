@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.shell_completion import get_completion_class
 
-from conftest import CONTACT, REPO, deal
+from conftest import CONTACT, deal
 from funnel.cli import main
 
 FILES = {

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import CONTACT, REFERENCE_SCHEMA, deal, full_deal
+from conftest import CONTACT, REFERENCE_SCHEMA, full_deal
 from funnel.model.fieldtypes import DECLARABLE, TYPES, InvalidValue, parse_date, read_date
 from funnel.model.schema import SchemaError, load_schema, parse_schema
 from funnel.output import cell_text, json_text, to_json_value

@@ -49,7 +49,8 @@ from decimal import Decimal
 import pytest
 
 from funnel.store.workspace import load_workspace
-from funnel.views.reports import Period, ReportError, build_report, timeline
+from funnel.model.timeline import timeline
+from funnel.views.reports import Period, ReportError, build_report
 
 TODAY = date(2026, 3, 15)
 STAGES = ["lead", "needs", "approval", "proposal", "decision", "contract", "negotiation", "invoice", "delivery",

@@ -28,7 +28,6 @@ one of them joins the records a lookup returns, so a gate sees them as it would 
 from __future__ import annotations
 
 import bisect
-import json
 import os
 import sqlite3
 import stat as stat_module

@@ -45,7 +45,7 @@ from ..model.fieldtypes import exact_product, exact_sum
 from ..model.matching import normal_form
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, Schema, Stage
-from ..model.timeline import Pipeline, Timeline, cached_property, timeline  # noqa: F401  (timeline: one deal's, for callers)
+from ..model.timeline import Pipeline, Timeline, cached_property
 
 REPORT_NAMES = ("funnel", "losses", "velocity", "forecast", "payments")
 

@@ -345,12 +345,13 @@ class Transaction(LockedWorkspace):
     def refuse_new_errors(self, old: Record | None, new: Record, what: str) -> tuple[Diagnostic, ...]:
         """Raise Refused when `new` (or a deal that depends on it) gains an error; return new warnings."""
         new_context = self.context.replacing(new)
-        affected = self.affected
         if new.kind == "deal":
             bound = self.readers_bound(old, new, new_context)
 
-            def affected(record, context):  # noqa: F811 — the deals that may read this deal's change
+            def affected(record, context):  # the deals that may read this deal's change
                 return [] if bound is None else prior_deal_readers(self.affected(record, context), bound)
+        else:
+            affected = self.affected
         before_records = ([old] if old is not None else []) + (affected(old, self.context) if old else [])
         after_records = [new] + affected(new, new_context)
         before_ids = {r.id for r in before_records}
