@@ -101,9 +101,10 @@ def parse_range(repository: Repository, text: str | None) -> tuple[str, str | No
     """(old commit, new commit or None for the working tree, old name, new name) from `REV`, `A..B`, `A...B`
     or nothing (HEAD against the working tree). Every revision is checked by `verify_commit`."""
     if text is None:
-        if repository.head() is None:  # no commit yet: everything in the working tree is new
+        head = repository.head()
+        if head is None:  # no commit yet: everything in the working tree is new
             return repository.empty_tree(), None, NO_COMMITS, WORKING_TREE
-        return repository.verify_commit("HEAD"), None, "HEAD", WORKING_TREE
+        return head, None, "HEAD", WORKING_TREE
     for separator in ("...", ".."):
         if separator in text:
             first, _, second = text.partition(separator)

@@ -44,7 +44,12 @@ def run_git(cwd: Path, args: list[str], input: bytes | None = None, check: bool 
                               capture_output=True, env={**_environment(), **(env or {})})
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
-    if check and done.returncode != 0:
+    return _checked(args, done) if check else done
+
+
+def _checked(args: list[str], done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    """`done`, or GitError with git's own last line when it failed."""
+    if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git {args[0]}: {message[-1] if message else f'exit {done.returncode}'}")
     return done
@@ -172,11 +177,13 @@ class Repository:
         """Every commit that changed the file at `path` (relative to the top), oldest first, following it across
         renames (`git log --follow`), each with the file's blob before and after (`--raw`). Nothing before the first
         commit."""
-        if self.head() is None:
-            return []
-        done = self.git("log", "--follow", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-color",
-                        "--no-show-signature",
-                        "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "--", path)
+        args = ["log", "--follow", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-color",
+                "--no-show-signature", "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "--", path]
+        done = self.git(*args, check=False)
+        if done.returncode != 0:
+            if self.head() is None:
+                return []  # git log refuses a branch with no commit yet: asked only then, not on every call
+            _checked(args, done)
         commits: list[LoggedCommit] = []
         tokens = done.stdout.split(b"\0")
         index = 0
