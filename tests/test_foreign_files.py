@@ -156,17 +156,17 @@ def _as_nobody(root: Path, *args: str) -> subprocess.CompletedProcess:
     # The package may be installed (editable) from a folder 'nobody' cannot read, as in CI's clone under /root:
     # give 'nobody' its own readable copy of the package, found first on the path.
     package_copy = root.parent / f"{root.name}-package"
-    if not package_copy.exists():
+    env = dict(os.environ, HOME=str(root), XDG_CACHE_HOME=str(root / ".cache"), PYTHONPATH=str(package_copy))
+    command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
+    if not package_copy.exists():  # the first call of a test: copy, and ask once whether 'nobody' can run it
         shutil.copytree(Path(funnel.__file__).parent, package_copy / "funnel",
                         ignore=shutil.ignore_patterns("__pycache__"))
         for path in [package_copy, *package_copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-    env = dict(os.environ, HOME=str(root), XDG_CACHE_HOME=str(root / ".cache"), PYTHONPATH=str(package_copy))
-    command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
-    probe = subprocess.run([*command, "-c", "import click, yaml, funnel.cli"], capture_output=True, text=True,
-                           env=env, cwd=root)
-    if probe.returncode != 0:
-        pytest.skip(f"'nobody' cannot run this Python: {probe.stderr.strip().splitlines()[-1:]}")
+        probe = subprocess.run([*command, "-c", "import click, yaml, funnel.cli"], capture_output=True, text=True,
+                               env=env, cwd=root)
+        if probe.returncode != 0:
+            pytest.skip(f"'nobody' cannot run this Python: {probe.stderr.strip().splitlines()[-1:]}")
     return subprocess.run([*command, "-m", "funnel", *args, "--root", str(root)], capture_output=True, text=True,
                           env=env, cwd=root)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import pytest
 
@@ -62,11 +63,17 @@ def test_install_is_idempotent_and_honours_core_hooks_path(repo, run):
     assert attributes.count("deals/*.md") == 1 and "merge=funnel" in attributes
 
 
-def test_a_hook_already_there_is_kept_run_first_and_put_back(repo, run):
+def own_hook(repo: Path, script: str) -> Path:
+    """A pre-commit hook the clone already had before funnel's."""
     hook = repo / ".git/hooks/pre-commit"
     hook.parent.mkdir(exist_ok=True)
-    hook.write_text("#!/bin/sh\necho own hook ran >&2\nexit 0\n")
+    hook.write_text(script)
     hook.chmod(0o755)
+    return hook
+
+
+def test_a_hook_already_there_is_kept_run_first_and_put_back(repo, run):
+    hook = own_hook(repo, "#!/bin/sh\necho own hook ran >&2\nexit 0\n")
     install(run, repo)
     (repo / DEAL).write_text(VALID.replace("stage: needs", "stage: nowhere"), encoding="utf-8")
     git(repo, "add", DEAL)
@@ -83,10 +90,7 @@ def test_a_hook_already_there_is_kept_run_first_and_put_back(repo, run):
 
 
 def test_a_refusing_chained_hook_stands(repo, run):
-    hook = repo / ".git/hooks/pre-commit"
-    hook.parent.mkdir(exist_ok=True)
-    hook.write_text("#!/bin/sh\nexit 3\n")
-    hook.chmod(0o755)
+    own_hook(repo, "#!/bin/sh\nexit 3\n")
     install(run, repo)
     (repo / DEAL).write_text(VALID.replace("owner: ivanov", "owner: petrov"), encoding="utf-8")
     git(repo, "add", DEAL)
