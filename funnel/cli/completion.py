@@ -122,10 +122,9 @@ def _root(ctx: click.Context):
 
 def _schema(ctx: click.Context):
     """The schema alone: stages, fields and values need no record."""
-    from ..model.schema import load_schema
-    from ..store.paths import SCHEMA_FILE
+    from ..store.schematree import workspace_schema
 
-    return load_schema(_root(ctx) / SCHEMA_FILE)
+    return workspace_schema(_root(ctx))
 
 
 def _kind_of(ctx: click.Context, default: str = "deal") -> str:

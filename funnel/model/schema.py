@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from . import conditions as c
 from .fieldtypes import DECLARABLE, TYPES, FieldType, InvalidValue, field_type, read_decimal, read_integer
@@ -146,9 +147,19 @@ class SchemaError(FunnelError):
 _parsed: dict[tuple[str, bytes], Schema] = {}
 
 
-def load_schema(path: str | Path) -> Schema:
+class TreeKeeper(Protocol):
+    """Where a schema's parsed tree may be kept between commands (store/schematree.py: funnel's own directory),
+    so a command builds its Schema without a YAML parser: `get` gives the (tree, positions) kept for these
+    bytes or None, `put` keeps them (only a schema without problems is offered)."""
+
+    def get(self, data: bytes) -> tuple[object, dict] | None: ...
+
+    def put(self, data: bytes, tree: object, positions: dict) -> None: ...
+
+
+def load_schema(path: str | Path, keeper: TreeKeeper | None = None) -> Schema:
     """The schema of a workspace, parsed once per process for the same bytes (a command that loads it in the
-    CLI and again in the model parses it once; nothing parsed is kept on disk)."""
+    CLI and again in the model parses it once); with `keeper`, its tree is kept between commands too."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -157,22 +168,41 @@ def load_schema(path: str | Path) -> Schema:
     key = (str(path), data)
     schema = _parsed.get(key)
     if schema is None:
-        schema = parse_schema(data, str(path))
+        kept = keeper.get(data) if keeper is not None else None
+        schema = build_schema(*kept, str(path), quiet=True) if kept is not None else None
+        if schema is None:
+            tree, positions = parse_schema_tree(data, str(path))
+            schema = build_schema(tree, positions, str(path))
+            if keeper is not None:
+                keeper.put(data, tree, positions)
         _parsed.clear()  # one workspace per command: keep only the latest
         _parsed[key] = schema
     return schema
 
 
 def parse_schema(data: bytes, path: str = "schema.yaml") -> Schema:
+    return build_schema(*parse_schema_tree(data, path), path)
+
+
+def parse_schema_tree(data: bytes, path: str = "schema.yaml") -> tuple[object, dict]:
+    """schema.yaml's bytes → its untyped tree and each node's (line, column); SchemaError when it is no YAML."""
     text, problem = decode(data)
     if text is None:
         raise SchemaError(path, [problem])
     tree, positions, problems = parse_yaml(text.lstrip("\ufeff"))
     if problems:
         raise SchemaError(path, problems)
+    return tree, positions
+
+
+def build_schema(tree: object, positions: dict, path: str = "schema.yaml", quiet: bool = False) -> Schema | None:
+    """The Schema of a parsed tree; SchemaError naming every problem (`quiet`: None instead — a kept tree that
+    does not build is parsed again from the file, which names the problems)."""
     builder = _SchemaBuilder(positions)
     schema = builder.build(tree, path)
     if builder.problems:
+        if quiet:
+            return None
         raise SchemaError(path, builder.problems)
     return schema
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Iterable
 
 from ..model.checks import Diagnostic, StreamingCheck, from_problem
-from ..model.schema import SchemaError, load_schema
+from ..model.schema import SchemaError
+from ..store.schematree import workspace_schema
 from ..store.paths import SCHEMA_FILE, folder_problems, record_files, stray_files
 from ..store.recordfiles import record_from_file
 from ..store.workspace import finish_pending_batch, select_paths
@@ -35,7 +36,7 @@ def check_root(root: Path, paths: Iterable[str | os.PathLike] = ()) -> CheckOutc
     from ..store.cache import HashCache
 
     try:
-        schema = load_schema(root / SCHEMA_FILE)
+        schema = workspace_schema(root)
     except SchemaError as exc:
         return CheckOutcome([from_problem(SCHEMA_FILE, problem) for problem in exc.problems], None)
     finish_pending_batch(root)

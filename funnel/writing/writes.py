@@ -206,12 +206,11 @@ class Transaction(LockedWorkspace):
 
     def load(self) -> Workspace:
         if self.partial:
-            from ..model.schema import load_schema
             from ..store.lookup import Lookup, NoIndex
-            from ..store.paths import SCHEMA_FILE
+            from ..store.schematree import workspace_schema
 
             try:
-                self.lookup = Lookup(self.root, load_schema(self.root / SCHEMA_FILE))
+                self.lookup = Lookup(self.root, workspace_schema(self.root))
                 return self.lookup.workspace([])
             except NoIndex:
                 pass
