@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import CONTACT, age_all, benchmark_generators, full_deal, write_files
-from funnel.store.cache import DB_FILE, CachedFields, HashCache
+from funnel.store.cache import DB_FILE, CachedFields, HashCache, schema_key
 from funnel.store.owndir import own_directory
 from funnel.store.workspace import load_workspace
 
@@ -112,10 +112,14 @@ def test_invalid_files_are_never_cached_and_a_schema_change_invalidates(workspac
     assert again.records[1].problems[0].code == "yaml-syntax"
     with sqlite3.connect(db_path(root)) as db:
         assert [row[0] for row in db.execute("SELECT path FROM files")] == ["contacts/c-ivanov01.md"]
+    checked_before = row_checked(root)
     schema = root / "schema.yaml"
     schema.write_text(schema.read_text(encoding="utf-8").replace("label: Full name", "label: ФИО"), encoding="utf-8")
     after = cached(root)
-    assert not isinstance(after.records[0].fields, CachedFields)
+    assert after.records[0].fields["name"] == "Иванов Пётр Сергеевич"
+    with sqlite3.connect(db_path(root)) as db:  # every row was read again under the new schema
+        assert db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()[0] == schema_key(schema.read_bytes())
+    assert row_checked(root) > checked_before
 
 
 def test_a_new_funnel_version_invalidates(workspace, monkeypatch):
@@ -125,8 +129,17 @@ def test_a_new_funnel_version_invalidates(workspace, monkeypatch):
     age_all(root)
     cached(root)
     assert isinstance(cached(root).records[0].fields, CachedFields)
+    before = row_checked(root)
     monkeypatch.setattr(cache, "__version__", "99.0")
-    assert not isinstance(cached(root).records[0].fields, CachedFields)
+    assert cached(root).records[0].fields["name"] == "Иванов Пётр Сергеевич"
+    assert row_checked(root) > before  # read again by the new version, not taken from the old one's row
+
+
+def row_checked(root) -> int:
+    """When the one row of the cache was taken (every row is read again after the cache's key changed)."""
+    with sqlite3.connect(db_path(root)) as db:
+        (checked,), = db.execute("SELECT checked_ns FROM files").fetchall()
+    return checked
 
 
 def test_a_git_checkout_is_seen_and_git_status_shows_nothing_funnel_made(workspace, run, monkeypatch):
@@ -502,3 +515,28 @@ def test_a_changed_history_is_seen_by_the_board_at_once(workspace, run):
     assert path.stat().st_size == stat.st_size
     after = run("board", "--root", str(root), "--format", "json", env=env).stdout
     assert '"days_in_stage": 7' in after
+
+
+def test_a_view_merges_snapshot_rows_edited_rows_invalid_files_and_links_in_path_order(workspace, tmp_path):
+    files = {"contacts/c-ivanov01.md": CONTACT,
+             **{f"deals/d-aaaa000{n}.md": full_deal(f"d-aaaa000{n}", "lead") for n in range(1, 7)}}
+    root = workspace(files)
+    age_all(root)
+    cached(root)
+    cached(root)  # the snapshot holds every file now
+    (root / "deals/d-aaaa0002.md").write_text(full_deal("d-aaaa0002", "lead").replace("owner: ivanov", "owner: petrov"),
+                                               encoding="utf-8")  # its row leaves the snapshot
+    (root / "deals/d-aaaa0003.md").write_text("---\nid: [\n---\n", encoding="utf-8")  # invalid: no row
+    (root / "deals/d-aaaa0004.md").unlink()  # still named by the snapshot's paths
+    outside = tmp_path / "outside.md"
+    outside.write_text(full_deal("d-aaaa0005", "lead"), encoding="utf-8")
+    (root / "deals/d-aaaa0005.md").unlink()
+    (root / "deals/d-aaaa0005.md").symlink_to(outside)  # a link where a snapshot row was: never read
+    (root / "deals/d-aaaa0000.md").write_text(full_deal("d-aaaa0000", "lead"), encoding="utf-8")  # new, sorts first
+    for _ in range(2):  # as the edits are seen, and once their rows are written
+        view, fresh = cached(root), load_workspace(root)
+        assert [(r.path, r.kind, r.id, r.broken) for r in view.records] == \
+               [(r.path, r.kind, r.id, r.broken) for r in fresh.records]
+        assert [dict(r.fields) for r in view.records if not r.broken] == \
+               [r.fields for r in fresh.records if not r.broken]
+        assert [r.problems[0].code for r in view.records if r.broken] == ["yaml-syntax", "link"]

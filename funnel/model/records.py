@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from itertools import compress
+from operator import and_, attrgetter, not_
 from typing import Any, Callable, Mapping
 
 from ..frontmatter.reader import Problem, parse_record_bytes
@@ -39,7 +41,7 @@ class Record:
 
     @cached_property
     def stem(self) -> str:
-        return self.path.rsplit("/", 1)[-1][:-3]
+        return file_stem(self.path)
 
     @cached_property
     def broken(self) -> bool:
@@ -68,6 +70,12 @@ def record_data(record: Record, schema: Schema) -> dict[str, Any]:
 
 
 _ABSENT = object()
+_BROKEN, _ID, _KIND, _PATH = attrgetter("broken"), attrgetter("id"), attrgetter("kind"), attrgetter("path")
+
+
+def file_stem(path: str) -> str:
+    """A record file's name without `.md`: what its id must be."""
+    return path.rsplit("/", 1)[-1][:-3]
 
 
 def records_data(records: list[Record], schema: Schema,
@@ -192,17 +200,19 @@ class Workspace:
         return list(shown), list(skipped)
 
     def _split_viewable(self) -> dict[str | None, tuple[list[Record], list[Record]]]:
-        every: tuple[list[Record], list[Record]] = ([], [])
-        split: dict[str | None, tuple[list[Record], list[Record]]] = {None: every}
+        # column by column (C-level map and compress): this runs over every record of every view
+        records = self.records
         by_id = self.by_id
-        for record in self.records:
-            record_id = record.id
-            good = not record.broken and record_id == record.stem and len(by_id[record_id]) == 1
-            lists = split.get(record.kind)
-            if lists is None:
-                lists = split[record.kind] = ([], [])
-            lists[0 if good else 1].append(record)
-            every[0 if good else 1].append(record)
+        good = [not broken and record_id == stem and len(by_id[record_id]) == 1
+                for broken, record_id, stem in zip(map(_BROKEN, records), map(_ID, records),
+                                                   map(file_stem, map(_PATH, records)))]
+        bad = list(map(not_, good))
+        split = {None: (list(compress(records, good)), list(compress(records, bad)))}
+        kinds = list(map(_KIND, records))
+        for kind in dict.fromkeys(kinds):
+            mine = list(map(kind.__eq__, kinds))
+            split[kind] = (list(compress(records, map(and_, good, mine))),
+                           list(compress(records, map(and_, bad, mine))))
         return split
 
     def owns_its_id(self, record: Record) -> bool:

@@ -32,6 +32,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -41,8 +42,9 @@ from ..model.records import Record, build_record
 from ..model.schema import FieldSpec, Schema
 from ..model.timeline import SUMMARY_ITEMS, pipeline_of, summarize
 from .owndir import discard, ensure_own_directory, open_own_file, own_directory
-from .paths import SCHEMA_FILE, record_files
-from .recordfiles import link_record, unreadable_record
+from .paths import SCHEMA_FILE
+from .recordfiles import unreadable_record
+from .recordfiles import read_record_file as read_regular_file
 
 DB_FILE = "cache.sqlite3"
 FORMAT = 8  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value
@@ -216,133 +218,89 @@ def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
 
 
 def read_record_file(path: str) -> tuple[tuple[int, int, int, int], bytes]:
-    """(stat key, bytes) of a record file; the stat is taken before the bytes are read, so a row can only
-    pair a stat with bytes at least as new (a change during the read shows as a new stat next time)."""
-    with open(path, "rb") as handle:
-        key = _stat_key(os.fstat(handle.fileno()))
-        return key, handle.read()
+    """(stat key, bytes) of a record file, opened as recordfiles opens one (never through a link put there
+    since it was listed, never waiting on a pipe); the stat is taken before the bytes are read, so a row can
+    only pair a stat with bytes at least as new (a change during the read shows as a new stat next time)."""
+    info: list[os.stat_result] = []
+    data = read_regular_file(path, info.append)
+    return _stat_key(info[0]), data
 
 
 # -- loading -----------------------------------------------------------------------------------------------------
 
-def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record]:
-    """Every record of the workspace, from the cache where it is fresh, read afresh where it is not; rows
-    of changed, added and removed files are brought up to date (only those)."""
-    cache = None
+def load_records(root: Path, schema: Schema, schema_bytes: bytes) -> list[Record] | None:
+    """Every record of the workspace, through the cache: store/lookup.py proves every row fresh (reading only
+    changed, added and invalid files), then the rows are read from the snapshot. None when there is no cache
+    to be had (the caller reads every file)."""
+    from .lookup import Lookup, NoIndex
+
     try:
-        cache = Cache.open(root)
-        return _load(root, schema, schema_key(schema_bytes), cache)
-    except sqlite3.Error:
-        # the cache went bad under us (a full disk, a damaged file): read every file; the next command rebuilds
-        return _load(root, schema, schema_key(schema_bytes), None)
-    finally:
-        if cache is not None:
-            cache.close()
+        with Lookup(root, schema, schema_bytes) as lookup:
+            return lookup.every_record()
+    except (NoIndex, sqlite3.Error):
+        # no cache, or it went bad under us (a full disk, a damaged file): the next command rebuilds it
+        return None
 
 
-def _load(root: Path, schema: Schema, key: str, cache: Cache | None, build: bool = True,
-          listing: dict[str, str] | None = None) -> list[Record]:
-    """Every record (`build=False`: only those read afresh — changed, added, invalid; the others' rows are
-    fresh once it returns)."""
-    started_ns = time.time_ns()
-    if cache is not None and cache.key() != key:
-        cache.reset(key)
-    # One read transaction holds the rows' snapshot numbers, the snapshot's columns and the overlay's rows
-    # together: a snapshot another command rebuilds meanwhile (its rows numbered anew) is never mixed in.
-    reading = _ReadTransaction(cache.db if cache is not None else None)
-    with reading:
-        records, update = _scan(root, schema, cache, build, listing, started_ns)
-    if update is not None:
-        _update(cache, schema, *update)
-    return [record for record in records if record is not None]
+def fresh_records(cache: Cache, schema: Schema, folders: list[tuple[str, list[str]]], afresh: Mapping[str, Record],
+                  root: Path) -> list[Record]:
+    """The records at the paths of `folders` ((kind, paths in order)), once every row is fresh (a Lookup's scan):
+    those read afresh from `afresh`, the rest from the snapshot, or from their row while it is outside the
+    snapshot. The snapshot is first rebuilt when many rows live outside it (one changed file costs one row)."""
+    db = cache.db
+    outside = db.execute("SELECT count(*) FROM files WHERE snap IS NULL").fetchone()[0]
+    if outside and (outside > _overlay_limit(sum(len(paths) for _, paths in folders))
+                    or db.execute("SELECT 1 FROM columns LIMIT 1").fetchone() is None):
+        try:
+            with cache.transaction() as writing:
+                _rebuild_snapshot(writing, schema)
+        except sqlite3.OperationalError:
+            pass  # busy or read-only: read the rows outside the snapshot one by one, this time
+    records: list[Record] = []
+    # One read transaction holds the snapshot's columns and the rows outside it together: a snapshot another
+    # command rebuilds meanwhile (its rows numbered anew) is never mixed in.
+    with _ReadTransaction(db):
+        overlay = {row[0]: row[1:] for row in db.execute(
+            "SELECT path, kind, data, mtime_ns, ctime_ns, size, ino FROM files WHERE snap IS NULL")}
+        snapshot = _Snapshot(cache, schema)
+        special = set(overlay).union(afresh)  # paths whose record is not the snapshot's
+        for kind, paths in folders:
+            store = snapshot.store(kind)
+            snapped = store.paths
+            if paths == snapped and special.isdisjoint(paths):  # the warm case: the snapshot is the folder
+                unknown, ids = store.unknown, store.ids
+                records += [CachedRecord(kind, path, CachedFields(store, row), unknown(row), ids[row])
+                            for row, path in enumerate(paths)]
+                continue
+            rows = {path: row for row, path in enumerate(snapped)}
+            for path in paths:
+                record = afresh.get(path)
+                if record is None:
+                    found = overlay.get(path)
+                    if found is not None:
+                        record = _record_from_row(schema, found[0], path, found[1], found[2:])
+                    elif path in rows:
+                        record = snapshot.record(kind, path, rows[path])
+                    else:  # its row went meanwhile (another command found the file changed): read the file
+                        record = _read(schema, kind, path, os.path.join(root, path), 0, [])
+                if record is not None:
+                    records.append(record)
+    return records
 
 
 class _ReadTransaction:
-    """BEGIN … COMMIT around reads (nothing when there is no database)."""
+    """BEGIN … COMMIT around reads."""
 
-    def __init__(self, db: sqlite3.Connection | None):
+    def __init__(self, db: sqlite3.Connection):
         self.db = db
 
     def __enter__(self):
-        if self.db is not None:
-            self.db.execute("BEGIN")
+        self.db.execute("BEGIN")
 
     def __exit__(self, kind, value, traceback):
-        if self.db is not None and self.db.in_transaction:
+        if self.db.in_transaction:
             self.db.execute("COMMIT")
         return False
-
-
-def _scan(root: Path, schema: Schema, cache: Cache | None, build: bool, listing: dict[str, str] | None,
-          started_ns: int) -> tuple[list[Record | None], tuple | None]:
-    """The records (None: a file gone meanwhile) and what to write back to the cache (None: no cache)."""
-    rows: dict[str, tuple] = {}
-    if cache is not None:
-        # (path, mtime_ns, ctime_ns, size, ino, checked_ns, snap) by path; a row is popped when its file is met
-        rows = {row[0]: row for row in cache.db.execute(
-            "SELECT path, mtime_ns, ctime_ns, size, ino, checked_ns, snap FROM files")}
-    records: list[Record | None] = []
-    fresh_snap: list[tuple[int, str, str, int]] = []  # (index in records, kind, path, snap)
-    overlay: dict[str, tuple[int, str, tuple]] = {}  # path -> (index, kind, stat key): cached, not in snapshot
-    racy: list[tuple[int, str, str, os.DirEntry, tuple]] = []  # cached, stat unchanged, but modified lately
-    changed: list[tuple] = []  # rows to write
-    confirmed: list[str] = []  # racy rows whose bytes were checked and are no longer racy
-    seen = 0  # record files that are no links
-    for kind, relative, entry in record_files(root):
-        if listing is not None:
-            listing[relative] = kind
-        if entry.is_symlink():
-            records.append(link_record(kind, relative, entry))  # reported, never followed
-            continue
-        seen += 1
-        row = rows.pop(relative, None)
-        if row is not None:
-            try:
-                info = entry.stat()
-            except OSError:
-                continue
-            mtime_ns = info.st_mtime_ns
-            if row[1] == mtime_ns and row[2] == info.st_ctime_ns and row[3] == info.st_size and row[4] == info.st_ino:
-                if mtime_ns < row[5] - RACY_NS:
-                    if row[6] is not None:
-                        fresh_snap.append((len(records), kind, relative, row[6]))
-                    else:
-                        overlay[relative] = (len(records), kind, row[1:5])
-                else:
-                    racy.append((len(records), kind, relative, entry, row))
-                records.append(None)
-                continue
-        records.append(_read(schema, kind, relative, entry.path, started_ns, changed))
-    if racy:  # compare the bytes themselves with the row's blob id
-        blobs = _blobs(cache, [relative for _, _, relative, _, _ in racy])
-        for index, kind, relative, entry, row in racy:
-            try:
-                stat_key, data = read_record_file(entry.path)
-            except OSError:
-                continue
-            if row[1:5] == stat_key and blob_id(data) == blobs.get(relative):
-                if stat_key[0] < started_ns - RACY_NS:
-                    confirmed.append(relative)
-                if row[6] is not None:
-                    fresh_snap.append((index, kind, relative, row[6]))
-                else:
-                    overlay[relative] = (index, kind, stat_key)
-            else:
-                records[index] = _read(schema, kind, relative, entry.path, started_ns, changed, (stat_key, data))
-    gone = list(rows)  # rows no file was met for
-    del rows  # 100,000 rows of stat keys need not outlive the scan
-    if cache is not None:
-        snapshot = _Snapshot(cache, schema)
-        if not build:
-            fresh_snap, overlay = [], {}
-        for index, kind, relative, snap in fresh_snap:
-            records[index] = snapshot.record(kind, relative, snap)
-        if overlay:
-            _fill_overlay(cache, schema, overlay, records)
-        outside = len(overlay) + len(changed)
-        rebuild = outside > _overlay_limit(seen) or (outside and not fresh_snap)
-        return records, (changed, confirmed, gone, started_ns, rebuild)
-    return records, None
 
 
 def _read(schema: Schema, kind: str, relative: str, path: str, started_ns: int, changed: list,
@@ -421,17 +379,6 @@ def drop_rows(db: sqlite3.Connection, paths: list[str]) -> None:
     db.executemany("DELETE FROM groups WHERE path = ?", [(path,) for path in paths])
 
 
-def _blobs(cache: Cache | None, paths: list[str]) -> dict[str, str]:
-    if cache is None:
-        return {}
-    found = {}
-    for start in range(0, len(paths), 500):
-        chunk = paths[start:start + 500]
-        found.update(cache.db.execute(f"SELECT path, blob FROM files WHERE path IN ({','.join('?' * len(chunk))})",
-                                      chunk))
-    return found
-
-
 def row_data(schema: Schema, record: Record) -> str:
     fields = schema.kind(record.kind).fields
     plain = {name: to_plain(fields.get(name), value) for name, value in record.fields.items()}
@@ -447,36 +394,10 @@ def _record_from_row(schema: Schema, kind: str, relative: str, data: str, stat_k
     return Record(kind, relative, typed, plain.get("u") or {}, stat_key=tuple(stat_key))
 
 
-def _fill_overlay(cache: Cache, schema: Schema, overlay: dict, records: list) -> None:
-    for relative, data in cache.db.execute("SELECT path, data FROM files WHERE snap IS NULL"):
-        found = overlay.get(relative)
-        if found is not None:
-            index, kind, stat_key = found
-            records[index] = _record_from_row(schema, kind, relative, data, stat_key)
-
-
 def cacheable(record: Record) -> bool:
     if isinstance(record.fields, CachedFields):
         return True
     return record.readable and not record.problems and record.stat_key is not None and record.id is not None
-
-
-def _update(cache: Cache, schema: Schema, changed: list, confirmed: list, gone: list, started_ns: int,
-            rebuild: bool) -> None:
-    """Write what this command learned; rebuild the snapshot when many rows live outside it. Never fails the
-    command: a cache another command holds too long is simply not updated this time."""
-    if not (changed or confirmed or gone or rebuild):
-        return
-    try:
-        with cache.transaction() as db:
-            drop_rows(db, gone)
-            put_rows(db, changed)
-            db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?",
-                           [(started_ns, path) for path in confirmed])
-            if rebuild:
-                _rebuild_snapshot(db, schema)
-    except sqlite3.OperationalError:
-        pass  # busy or read-only: the next command tries again
 
 
 def _overlay_limit(total: int) -> int:
@@ -563,11 +484,14 @@ class _Snapshot:
         self.schema = schema
         self.stores: dict[str, ColumnStore] = {}
 
-    def record(self, kind: str, relative: str, row: int) -> Record:
+    def store(self, kind: str) -> "ColumnStore":
         store = self.stores.get(kind)
         if store is None:
             store = self.stores[kind] = ColumnStore(self.cache, kind, self.schema.kind(kind).fields)
-        # the hot loop of every view (13,000 times at 10,000 deals)
+        return store
+
+    def record(self, kind: str, relative: str, row: int) -> Record:
+        store = self.store(kind)
         return CachedRecord(kind, relative, CachedFields(store, row), store.unknown(row), store.ids[row])
 
 
@@ -586,6 +510,7 @@ class ColumnStore:
         self._reads: dict[str, int] = {}
         self.names = tuple(name for name in fields if name in self._texts)
         self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]"))
+        self.paths: list[str] = json.loads(self._texts.pop(PATHS, "[]"))  # the row order: each row's path
         self._summaries: dict[str, list] = {}
         ids = self.column("id") or []
         self.ids = [value if isinstance(value, str) else None for value in ids]
@@ -681,10 +606,38 @@ class CachedFields(Mapping):
         return sum(1 for _ in self)
 
 
+_FIELDS, _STORE, _ROW = attrgetter("fields"), attrgetter("_store"), attrgetter("_row")
+
+
+def snapshot_rows(records: list[Record]) -> tuple["ColumnStore", list[int]] | None:
+    """(the store, each record's row) when every record comes from one snapshot store — a view's common case,
+    found by C-level passes instead of a Python loop per record — else None."""
+    try:
+        fields = list(map(_FIELDS, records))
+        stores = set(map(_STORE, fields))  # a record read afresh holds a dict: no _store
+        rows = list(map(_ROW, fields))
+    except AttributeError:
+        return None
+    if len(stores) != 1:
+        return None
+    store = stores.pop()
+    return (store, rows) if type(store) is ColumnStore else None
+
+
 def _from_columns(records: list[Record], column_of: Callable[["ColumnStore"], list | None],
-                  otherwise: Callable[[Record], Any]) -> list:
+                  otherwise: Callable[[Record], Any], none_is_empty: bool = False, found=False) -> list:
     """One value per record: from `column_of(store)` at the record's row where it comes from a snapshot that has
-    that column (a column per store, not a lookup per record), else `otherwise(record)`."""
+    that column (a column per store, not a lookup per record), else `otherwise(record)`. `none_is_empty`: a
+    store without the column holds no value in it (the snapshot leaves out columns no record fills). `found`:
+    snapshot_rows(records), when the caller has it."""
+    if found is False:
+        found = snapshot_rows(records)
+    if found is not None:
+        column = column_of(found[0])
+        if column is not None:
+            return list(map(column.__getitem__, found[1]))
+        if none_is_empty:
+            return [None] * len(records)
     values = []
     append = values.append
     store, column = None, None
@@ -704,23 +657,23 @@ def _from_columns(records: list[Record], column_of: Callable[["ColumnStore"], li
 def field_values(records: list[Record], name: str) -> list:
     """`[record.fields.get(name) for record in records]`, read straight from the column where the records
     come from the cache (a list of 10,000 rows reads a column, not 10,000 mappings)."""
-    return _from_columns(records, lambda store: store.column(name), lambda record: record.fields.get(name))
+    return _from_columns(records, lambda store: store.column(name), lambda record: record.fields.get(name), True)
+
+
+def field_columns(records: list[Record], names: tuple[str, ...]) -> list[list]:
+    """`field_values` of each of `names`, the records' rows in the snapshot found once."""
+    found = snapshot_rows(records)
+    return [_from_columns(records, lambda store, name=name: store.column(name),
+                          lambda record, name=name: record.fields.get(name), True, found) for name in names]
 
 
 def json_columns(records: list[Record], names: list[str]) -> list[list | None]:
     """Per name, `field_values` of the records with each value as JSON output holds it where the cache's
     plain column says so without typing (else typed, for output.json_text to convert); None for a column no
     record holds."""
-    rows, stores = [], set()
-    for record in records:
-        fields = record.fields
-        if type(fields) is CachedFields:
-            rows.append(fields._row)
-            stores.add(fields._store)
-        else:
-            break
-    if len(rows) == len(records) and len(stores) == 1:  # every record from one snapshot: the common case
-        store = stores.pop()
+    found = snapshot_rows(records)
+    if found is not None:  # every record from one snapshot: the common case
+        store, rows = found
         return [store.json_values(name, rows) for name in names]
     return [[record.fields.get(name) for record in records] for name in names]
 

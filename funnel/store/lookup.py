@@ -38,8 +38,8 @@ from types import SimpleNamespace
 
 from ..model.records import Record, Workspace
 from ..model.schema import Schema
-from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, from_plain, group_key, put_rows,
-                    read_record_file, schema_key, started_text, to_plain)
+from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, fresh_records, from_plain, group_key,
+                    put_rows, read_record_file, schema_key, started_text, to_plain)
 from .paths import SCHEMA_FILE, _is_text, folder_problems, readable_folders
 from .recordfiles import link_record
 
@@ -223,6 +223,19 @@ class Lookup:
                     raise NoIndex("a contact id is used by two files")
                 extra.add(record.id)
         return extra
+
+    def every_record(self) -> list[Record]:
+        """Every record file's record, in the order paths.record_files lists them (by folder, then name): what
+        this scan read afresh (changed, invalid, links), the rest from the cache's snapshot."""
+        folders = []
+        for directory, kind in self.kinds.items():
+            prefix = directory + "/"
+            paths = [prefix + name for name in self.sorted_names[directory]]
+            own = [path for path in self.afresh if path.startswith(prefix)]
+            if own:  # links are no regular file's name: merge them in
+                paths = sorted(set(paths).union(own))
+            folders.append((kind, paths))
+        return fresh_records(self.cache, self.schema, folders, self.afresh, self.root)
 
     def workspace(self, records: list[Record]) -> Workspace:
         """A workspace of these records only (and every record read afresh), for the same functions a full

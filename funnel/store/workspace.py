@@ -9,8 +9,9 @@ from typing import Iterable
 
 from ..model.records import Record, Workspace, build_record
 from ..model.matching import normal_form
-from ..model.schema import Schema, load_schema
+from ..model.schema import Schema
 from .recordfiles import record_from_file
+from .schematree import workspace_schema
 from .paths import SCHEMA_FILE, folder_problems, kind_of_path, leads_outside, record_files
 from ..errors import FunnelError
 
@@ -60,9 +61,11 @@ def load_workspace(root: Path, schema: Schema | None = None, cached: bool = Fals
         from .cache import load_records
 
         schema_bytes = (root / SCHEMA_FILE).read_bytes()
-        schema = schema or load_schema(root / SCHEMA_FILE)
-        return Workspace(root, schema, load_records(root, schema, schema_bytes), folder_problems(root))
-    schema = schema or load_schema(root / SCHEMA_FILE)
+        schema = schema or workspace_schema(root)
+        records = load_records(root, schema, schema_bytes)
+        if records is not None:
+            return Workspace(root, schema, records, folder_problems(root))
+    schema = schema or workspace_schema(root)
     records = [record_from_file(schema, kind, relative, entry) for kind, relative, entry in record_files(root)]
     return Workspace(root, schema, records, folder_problems(root))
 

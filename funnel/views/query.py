@@ -119,16 +119,12 @@ def clients(records: list[Record], context: ViewContext) -> list:
     """`client_name` of every deal, each contact looked up once."""
     from ..store.cache import field_values
 
-    known: dict = {}
-    found = []
-    for contact_id in field_values(records, "contact"):
-        try:
-            found.append(known[contact_id])
-        except KeyError:
-            found.append(known.setdefault(contact_id, client_of(contact_id, context)))
-        except TypeError:  # not a text (an invalid deal): no contact to look up
-            found.append(client_of(contact_id, context))
-    return found
+    contact_ids = field_values(records, "contact")
+    try:
+        known = {contact_id: client_of(contact_id, context) for contact_id in set(contact_ids)}
+    except TypeError:  # a value that is not a text (an invalid deal): no contact to look up
+        return [client_of(contact_id, context) for contact_id in contact_ids]
+    return list(map(known.__getitem__, contact_ids))
 
 
 def stages(records: list[Record], context: ViewContext) -> list:
@@ -147,7 +143,9 @@ def days_in_stage(records: list[Record], context: ViewContext) -> list:
     from ..store.cache import summary_values
 
     today, since = context.today, aging.days_since
-    return [since(entered_date(entered), today) for entered in summary_values(records, "entered", context.schema)]
+    entered = summary_values(records, "entered", context.schema)
+    days = {text: since(entered_date(text), today) for text in set(entered)}  # deals share their dates
+    return list(map(days.__getitem__, entered))
 
 
 def stale_days(records: list[Record], context: ViewContext) -> list:
@@ -313,11 +311,10 @@ def open_view(root: Path, record_id: str | None = None) -> ViewContext:
     (FUNNEL_TODAY when set). `record_id`: only what showing that record needs, when that is less than every
     record (a deal and its contact)."""
     from ..model import clock
-    from ..model.schema import load_schema
-    from ..store.paths import SCHEMA_FILE
+    from ..store.schematree import workspace_schema
     from ..store.workspace import load_for_id, load_workspace
 
-    schema = load_schema(root / SCHEMA_FILE)
+    schema = workspace_schema(root)
     today = clock.today()
     workspace = load_for_id(root, schema, record_id) if record_id is not None else None
     return ViewContext(workspace or load_workspace(root, schema, cached=True), today)
