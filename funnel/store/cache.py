@@ -406,11 +406,12 @@ def _overlay_limit(total: int) -> int:
     return max(100, total // 50)
 
 
-def _rebuild_snapshot(db: sqlite3.Connection, schema: Schema, chunk_rows: int = 2000) -> None:
+def _rebuild_snapshot(db: sqlite3.Connection, schema: Schema, chunk_rows: int = 250) -> None:
     """The snapshot (table `columns`) made anew from every row of `files`, each row numbered (`snap`) by its
     place in its kind's path order. In bounded memory: rows are read `chunk_rows` at a time and each column is
     kept as the JSON text of its values, chunk by chunk, so what is held at once is the columns' text (what a
-    view reads anyway), never every record's values as objects (at 100,000 deals those took 400 MB)."""
+    view reads anyway), never every record's values as objects (at 100,000 deals those took 400 MB). Small
+    chunks are also faster: a chunk's records stay in the CPU's cache while each column is taken from them."""
     db.execute("DELETE FROM columns")
     for kind_name, kind in (("contact", schema.contacts), ("deal", schema.deals)):
         paths: list[str] = []
