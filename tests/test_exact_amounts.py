@@ -75,3 +75,27 @@ def test_a_funnel_with_a_period_is_a_cohort(run):
     assert "cohort" in run("report", "--help").stdout
     whole = json.loads(run("report", "funnel", "--root", str(REPO), "--format", "json", env=env).stdout)
     assert whole["cohort"] is False and whole["deals"] > 4
+
+
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from funnel.model.fieldtypes import grouped_amount, plain_decimal  # noqa: E402
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(lambda value: abs(value) < Decimal(10) ** 40))
+def test_an_amount_for_people_is_every_digit_grouped_in_threes(value):
+    text = grouped_amount(value)
+    digits = plain_decimal(value)  # every digit, positionally
+    whole, _, fraction = digits.lstrip("-").partition(".")
+    groups = text.lstrip("-").split(".")[0].split(" ")
+    assert "".join(groups) == whole and all(len(group) == 3 for group in groups[1:]) and 1 <= len(groups[0]) <= 3
+    assert text.partition(".")[2] == fraction and text.startswith("-") == digits.startswith("-")
+
+
+def test_an_amount_for_people_examples():
+    assert [grouped_amount(Decimal(text)) for text in ("0", "999", "1000", "1250000.50", "-1234567.891", "1E+6",
+                                                       "0.0000001")] == \
+           ["0", "999", "1 000", "1 250 000.50", "-1 234 567.891", "1 000 000", "0.0000001"]
+    assert grouped_amount(None) == "—"

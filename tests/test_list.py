@@ -160,3 +160,15 @@ def test_unknown_fields_and_bad_values_are_refused(root, run):
     assert run("list", "deals", "--where", "amount").exit_code == 2
     assert run("list", "contacts", "--stale").exit_code == 2
     assert run("list", "things").exit_code == 2
+
+
+def test_rows_kept_column_by_column_read_as_rows_of_dicts():
+    from funnel.views.listing import ColumnRows
+
+    rows = ColumnRows(["id", "amount"], {"id": ["d-1", "d-2", "d-3"], "amount": [1, None, 3]}, 3)
+    assert list(rows) == [{"id": "d-1", "amount": 1}, {"id": "d-2", "amount": None}, {"id": "d-3", "amount": 3}]
+    assert rows[-1] == rows[2] == {"id": "d-3", "amount": 3} and rows[1:] == list(rows)[1:] and len(rows) == 3
+    assert rows.column("amount") == [1, None, 3] and rows.column("title") == [None, None, None]
+    with pytest.raises(IndexError):
+        rows[3]
+    assert list(ColumnRows([], {}, 2)) == [{}, {}]

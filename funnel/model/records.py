@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from collections import Counter
 from itertools import compress
 from operator import and_, attrgetter, not_
 from typing import Any, Callable, Mapping
@@ -173,11 +174,27 @@ class Workspace:
     records: list[Record]
     strays: list = field(default_factory=list)  # store.paths.Stray: what keeps folders from being read
 
-    def __post_init__(self):
-        self.by_id: dict[str, list[Record]] = {}
+    @cached_property
+    def by_id(self) -> dict[str, list[Record]]:
+        """Every record holding each id, in the workspace's order."""
+        by_id: dict[str, list[Record]] = {}
         for record in self.records:
             if record.id is not None:
-                self.by_id.setdefault(record.id, []).append(record)
+                by_id.setdefault(record.id, []).append(record)
+        return by_id
+
+    @cached_property
+    def _id_counts(self) -> Counter:
+        """How many records hold each id (counted in C: a view asks it of every record)."""
+        return Counter(map(_ID, self.records))
+
+    @cached_property
+    def _contacts_by_id(self) -> dict[str, Record]:
+        found: dict[str, Record] = {}
+        for record in self.records:
+            if record.kind == "contact" and record.id is not None:
+                found.setdefault(record.id, record)
+        return found
 
     @property
     def contacts(self) -> list[Record]:
@@ -202,8 +219,8 @@ class Workspace:
     def _split_viewable(self) -> dict[str | None, tuple[list[Record], list[Record]]]:
         # column by column (C-level map and compress): this runs over every record of every view
         records = self.records
-        by_id = self.by_id
-        good = [not broken and record_id == stem and len(by_id[record_id]) == 1
+        counts = self._id_counts
+        good = [not broken and record_id == stem and counts[record_id] == 1
                 for broken, record_id, stem in zip(map(_BROKEN, records), map(_ID, records),
                                                    map(file_stem, map(_PATH, records)))]
         bad = list(map(not_, good))
@@ -229,7 +246,4 @@ class Workspace:
         return shared, renamed
 
     def contact(self, contact_id: str) -> Record | None:
-        for record in self.by_id.get(contact_id, ()):
-            if record.kind == "contact":
-                return record
-        return None
+        return self._contacts_by_id.get(contact_id)

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from ..errors import UsageError
 from ..model.records import records_data
-from .cards import stage_order
+from ..store.cache import field_values
 from .query import (Column, ViewContext, columns, default_columns, select, unmatched_notes, view_conditions,
                     viewable)
 
@@ -62,6 +62,36 @@ class WholeRows(Sequence):
         return iter(rows) if extras is None else ({**row, **extra} for row, extra in zip(rows, extras))
 
 
+class ColumnRows(Sequence):
+    """The rows of a list of chosen columns, kept column by column (`column(name)`: what text and CSV output
+    read); a row as a dict is made only when asked for (JSON)."""
+
+    def __init__(self, names: list[str], values: dict[str, list], count: int):
+        self.names = names
+        self.values = values
+        self.count = count
+
+    def column(self, name: str) -> list:
+        return self.values.get(name) or [None] * self.count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.count))]
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return {name: self.values[name][index] for name in self.names}
+
+    def __iter__(self):
+        names = self.names
+        return (dict(zip(names, cells)) for cells in zip(*(self.values[name] for name in names))) if names else \
+            ({} for _ in range(self.count))
+
+
 def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fields: str | None = None,
                  owner: str | None = None, stale: bool = False, due: bool = False,
                  whole: bool = False, body: bool = False) -> Listing:
@@ -82,19 +112,23 @@ def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fi
     read = [item for item in chosen if item.name in extra] if whole else chosen
     values = {item.name: item.values(records, context) for item in read}
     if kind == "deal":
-        over = [values.get("stale_days") if stale else None, values.get("overdue_days") if due else None]
-        order = sorted(range(len(records)), key=lambda i: (
-            *(-(column[i] or 0) if column is not None else 0 for column in over),
-            stage_order(schema, records[i]), records[i].id))
+        # the key of each row, column by column: most days over first (--stale, then --due), pipeline order, id
+        over = [[-(days or 0) for days in values["stale_days"]] if stale else None,
+                [-(days or 0) for days in values["overdue_days"]] if due else None]
+        unknown_stage = len(schema.stages)
+        stage_index = {stage.id: stage.index for stage in schema.stages}
+        keys = list(zip(*[column for column in over if column is not None],
+                        [stage_index.get(stage_id, unknown_stage) if isinstance(stage_id, str) else unknown_stage
+                         for stage_id in field_values(records, "stage")],
+                        [record.id for record in records]))
+        order = sorted(range(len(records)), key=keys.__getitem__)
         records = [records[i] for i in order]
         values = {name: [column[i] for i in order] for name, column in values.items()}
     if whole:
         data = WholeRows(records, schema, [dict(zip(extra, cells)) for cells in zip(*(values[name] for name in extra))]
                          if extra else None)
     else:
-        names = [item.name for item in chosen]
-        data = [dict(zip(names, cells)) for cells in zip(*(values[name] for name in names))] if names else \
-            [{} for _ in records]
+        data = ColumnRows([item.name for item in chosen], values, len(records))
     if body:
         data = [{**row, "body": context.record_body(record)} for record, row in zip(records, data)]
     notes = tuple(unmatched_notes(conditions, shown, context, kind)) if not records else ()
