@@ -1,4 +1,4 @@
-"""The one place that runs git: a safe runner, the repository a workspace sits in, revisions checked before use,
+"""The one place that runs git (through store/gitrun.py's runner, which the cache shares): a safe runner, the repository a workspace sits in, revisions checked before use,
 and blobs read in one `git cat-file --batch`.
 
 Every revision a person types reaches git only through `verify_commit` (`rev-parse --verify --end-of-options`),
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..errors import FunnelError
+from ..store.gitrun import git_process
 
 REGULAR_FILE_MODES = ("100644", "100755")
 
@@ -25,23 +26,11 @@ class GitError(FunnelError):
     """git is missing, the directory is not in a repository, or git refused; one line for the person."""
 
 
-def _environment() -> dict[str, str]:
-    env = dict(os.environ)
-    # never wait on a prompt or a pager, never read a repository other than the one we name, stable output
-    # a path funnel passes is a path, never a pathspec with magic (`:(glob)`, `*`)
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", PAGER="cat", LC_ALL="C", GIT_OPTIONAL_LOCKS="0",
-               GIT_LITERAL_PATHSPECS="1")
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE"):
-        env.pop(name, None)
-    return env
-
-
 def run_git(cwd: Path, args: list[str], input: bytes | None = None, check: bool = True,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`git ARGS` in `cwd`, bytes in and out; GitError with git's own first line when it fails (and `check`)."""
     try:
-        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, input=input,
-                              capture_output=True, env={**_environment(), **(env or {})})
+        done = git_process(cwd, args, input=input, env=env)
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
     return _checked(args, done) if check else done

@@ -14,7 +14,8 @@ decodes only the columns it touches, on first touch. Rows changed since the snap
 row by row; the snapshot is rebuilt only when they grow many, so one changed file costs one file.
 
 Single-record commands read rows as an index (store/lookup.py): by id, by a deal's `contact`, by a deal's start,
-by a contact's counterparty keys (table `groups`); a folder's listing (table `listing`) proves them fresh.
+by a contact's counterparty keys (table `groups`); a folder's listing (table `listing`) proves them fresh, or
+in a git work tree, git's index (table `claim`, store/gitindex.py).
 
 Freshness, as git's index does it: a row is used only when the file's stat key is what it was, and a file
 modified within RACY_NS of when its row was taken is checked by content (its blob id) instead, since mtimes are
@@ -47,7 +48,7 @@ from .recordfiles import unreadable_record
 from .recordfiles import read_record_file as read_regular_file
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 8  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value
+FORMAT = 9  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
@@ -123,6 +124,7 @@ class Cache:
             self.db.execute("DELETE FROM groups")
             self.db.execute("DELETE FROM columns")
             self.db.execute("DELETE FROM listing")  # its flags say which files have rows: none now
+            self.db.execute("DELETE FROM claim")  # and what git's index proves of them
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (key,))
 
     def transaction(self):
@@ -144,7 +146,8 @@ CREATE INDEX files_id ON files (id, kind);
 CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (kind, name));
 CREATE TABLE listing (directory TEXT PRIMARY KEY, names TEXT NOT NULL, keys BLOB NOT NULL, flags BLOB NOT NULL,
-    taken_ns INTEGER NOT NULL);
+    taken_ns INTEGER NOT NULL, trusted BLOB NOT NULL);
+CREATE TABLE claim (identity TEXT NOT NULL);
 CREATE TABLE hashes (path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);

@@ -33,6 +33,7 @@ import sqlite3
 import stat as stat_module
 import time
 from array import array
+from operator import and_
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,6 +41,7 @@ from ..model.records import Record, Workspace
 from ..model.schema import Schema
 from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, fresh_records, from_plain, group_key,
                     put_rows, read_record_file, schema_key, started_text, to_plain)
+from .gitindex import GitIndex
 from .paths import SCHEMA_FILE, _is_text, folder_problems, readable_folders
 from .recordfiles import link_record
 
@@ -71,6 +73,7 @@ class Lookup:
         self.temp_names: dict[str, list[str]] = {}  # directory -> names of temp files (a killed write's)
         self.kinds: dict[str, str] = {}  # directory -> kind
         self.afresh: dict[str, Record] = {}  # path -> record read from its file this time (changed, invalid, link)
+        self.proven_by_git = 0  # record files git's index proved fresh this time, not one by one (gitindex.py)
         try:
             _scan(self, schema_key(schema_bytes))
         except sqlite3.Error:
@@ -258,17 +261,45 @@ def _scan(lookup: Lookup, key: str) -> None:
     confirmed: list[str] = []
     dropped: list[str] = []  # rows to delete: removed files, files that can no longer be cached
     listings: list[tuple] = []  # listing rows to store
-    # the guard: the listings' flags claim exactly the rows there are (count(*) reads the smallest index)
-    rows_count = db.execute("SELECT count(*) FROM files").fetchone()[0]
-    stored_listings = {row[0]: row[1:] for row in db.execute(
-        "SELECT directory, names, keys, flags, taken_ns FROM listing")}
-    if sum(row[2].count(1) for row in stored_listings.values()) != rows_count:
-        stored_listings = {}
-    for directory, kind in readable_folders(root):
-        listed = _list_folder(root, directory)
-        if listed is None:
-            continue
-        names, keys, links, temps = listed
+    folders = readable_folders(root)
+    git = GitIndex.of(root)
+    asked = _ask_git(cache, git, [directory for directory, _ in folders]) if git is not None else None
+    try:
+        # the guard: the listings' flags claim exactly the rows there are (count(*) reads the smallest index)
+        rows_count = db.execute("SELECT count(*) FROM files").fetchone()[0]
+        stored_listings = {row[0]: row[1:] for row in db.execute(
+            "SELECT directory, names, keys, flags, taken_ns, trusted FROM listing")}
+        if sum(row[2].count(1) for row in stored_listings.values()) != rows_count:
+            stored_listings = {}
+        listed_names = {}  # while git compares stats: each folder's names
+        if asked is not None:
+            listed_names = {directory: _names(root, directory, stored_listings[directory])
+                            for directory, _ in folders if directory in stored_listings}
+    finally:
+        dirty = asked.paths() if asked is not None else None
+    unclaimed = False  # a folder listed without git's word: its files trusted no longer, the claim made anew
+    # when this command made the claim, a file it proves fresh now is proven for git's index too (gitindex.py)
+    entries = asked.entries if dirty is not None else None
+    second = started_ns // 1_000_000_000
+    changed_this_second = False  # such a file changed in this very second: the next command claims anew
+    for directory, kind in folders:
+        stored = stored_listings.get(directory)
+        if dirty is not None and stored is not None:
+            if listed_names.get(directory) is None:
+                continue
+            listed = _list_trusted(root, directory, stored, dirty, listed_names[directory])
+            lookup.proven_by_git += len(listed[0]) - len(listed[4])
+            names, keys, links, temps, suspects, removed, old_flags, trusted = listed
+            names_text = "\0".join(names)
+        else:
+            listed = _list_folder(root, directory)
+            if listed is None:
+                continue
+            names, keys, links, temps = listed
+            names_text = "\0".join(names)
+            suspects, removed, old_flags = _suspects(db, kind, names, names_text, keys, stored)
+            trusted = bytearray(len(names))
+            unclaimed = True
         lookup.temp_names[directory] = temps
         lookup.kinds[directory] = kind
         lookup.sorted_names[directory] = names
@@ -276,9 +307,6 @@ def _scan(lookup: Lookup, key: str) -> None:
             relative = f"{directory}/{name}"
             lookup.afresh[relative] = link_record(kind, relative, SimpleNamespace(
                 path=os.path.join(root, directory, name)))
-        stored = stored_listings.get(directory)
-        names_text = "\0".join(names)
-        suspects, removed, old_flags = _suspects(db, kind, names, names_text, keys, stored)
         flags = bytearray(old_flags) if old_flags is not None else bytearray(len(names))
         rows = {}
         for chunk in _chunks([f"{directory}/{names[index]}" for index in suspects]):
@@ -296,6 +324,9 @@ def _scan(lookup: Lookup, key: str) -> None:
             if row is not None and tuple(row[:4]) == stat_key:
                 if stat_key[0] < row[4] - RACY_NS:
                     flags[index] = 1
+                    if entries is not None:
+                        trusted[index], changed_this_second = _proven(entries, relative, row[5], second,
+                                                                      trusted[index], changed_this_second)
                     continue
                 try:
                     read = read_record_file(path)
@@ -305,7 +336,11 @@ def _scan(lookup: Lookup, key: str) -> None:
                     if stat_key[0] < started_ns - RACY_NS:
                         confirmed.append(relative)
                     flags[index] = 1
+                    if entries is not None:
+                        trusted[index], changed_this_second = _proven(entries, relative, row[5], second,
+                                                                      trusted[index], changed_this_second)
                     continue
+            trusted[index] = 0  # its row is replaced or dropped: what git's index proved of the old one is moot
             before = len(changed)
             record = _read(schema, kind, relative, path, started_ns, changed, read)
             if record is None:
@@ -313,6 +348,9 @@ def _scan(lookup: Lookup, key: str) -> None:
                 continue
             if len(changed) > before and tuple(changed[-1][2:6]) == stat_key:  # row_values' stat key
                 flags[index] = 1  # its row answers for it (a cold scan of 100,000 files holds no records)
+                if entries is not None:
+                    trusted[index], changed_this_second = _proven(entries, relative, changed[-1][7], second, 0,
+                                                                  changed_this_second)
                 if len(changed) >= 2000:
                     _write(cache, changed, [], [], [], started_ns)
                     changed.clear()
@@ -322,49 +360,194 @@ def _scan(lookup: Lookup, key: str) -> None:
                 del changed[before:]
         dropped += [f"{directory}/{name}" for name in removed]
         new = (names_text, keys.tobytes(), bytes(flags))
-        if stored is None or new != tuple(stored[:3]) or (suspects and _racy_before(keys, stored[3], started_ns)):
-            listings.append((directory, *new, started_ns))
-    if changed or confirmed or dropped or listings:
-        _write(cache, changed, confirmed, dropped, listings, started_ns)
+        if dirty is not None and stored is not None:
+            if new != tuple(stored[:3]) or bytes(trusted) != stored[4]:
+                listings.append((directory, *new, stored[3], bytes(trusted)))  # its keys as old as the oldest
+        elif (stored is None or new != tuple(stored[:3]) or any(stored[4])
+              or (suspects and _racy_before(keys, stored[3], started_ns))):
+            listings.append((directory, *new, started_ns, bytes(trusted)))
+    if changed or confirmed or dropped or listings or changed_this_second:
+        _write(cache, changed, confirmed, dropped, listings, started_ns,
+               forget_claim=unclaimed or changed_this_second)
+    if unclaimed and git is not None:
+        _claim(cache, git, [directory for directory, _ in folders], last=True)
 
 
-def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, started_ns: int) -> None:
+def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, started_ns: int,
+           forget_claim: bool = False) -> None:
     try:
         with cache.transaction() as db:
             drop_rows(db, dropped)
             put_rows(db, changed)
             db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?", [(started_ns, path) for path in confirmed])
-            db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?)", listings)
+            db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?, ?)", listings)
+            if forget_claim:
+                db.execute("DELETE FROM claim")
     except sqlite3.OperationalError:
         # busy or read-only: rows of removed or changed files may linger, so the index cannot answer this time
         raise NoIndex("the cache could not be updated") from None
+
+
+# -- what git's index proves (store/gitindex.py) -----------------------------------------------------------------
+
+def _proven(entries: dict, relative: str, blob: str, second: int, trusted: int, changed_this_second: bool):
+    """(the trusted bit, changed_this_second) of a file this scan proved its row holds, at a second `second`."""
+    entry = entries.get(relative)
+    if entry is None or entry[0] != blob:
+        return 0, changed_this_second
+    if entry[1] < second:
+        return 1, changed_this_second
+    return trusted, True
+
+
+def _ask_git(cache: Cache, git: GitIndex, folders: list[str]) -> "AskedGit | None":
+    """`diff-files` started, when the stored claim is for the index as it is (made anew first when the index
+    changed); None when git's index cannot answer: every file is then lstat'ed."""
+    identity = git.identity()
+    if identity is None:
+        return None
+    claimed = cache.db.execute("SELECT identity FROM claim").fetchone()
+    entries = None
+    if claimed is None or claimed[0] != identity:
+        if cache.db.execute("SELECT count(*) FROM listing").fetchone()[0] == 0:
+            return None
+        entries = _claim(cache, git, folders)
+        if entries is None:
+            return None
+    return AskedGit(git, identity, git.dirty(folders), entries)
+
+
+class AskedGit:
+    """A running `diff-files` against the claimed index."""
+
+    def __init__(self, git: GitIndex, identity: str, dirty, entries: dict | None):
+        self.git, self.identity, self.dirty = git, identity, dirty
+        self.entries = entries  # git's plain entries, when this command made the claim
+
+    def paths(self) -> set[str] | None:
+        """The paths git names as changed since its index; None when git failed or the index changed meanwhile
+        (its answer may then be another index's)."""
+        paths = self.dirty.paths()
+        return paths if paths is not None and self.git.identity() == self.identity else None
+
+
+def _claim(cache: Cache, git: GitIndex, folders: list[str], last: bool = False) -> dict | None:
+    """Store which listed files git's index (as it is now) proves fresh while it stays that index: a plain
+    entry whose blob is the row's, its ctime second before the row was last proven (gitindex's docstring).
+    Returns git's plain entries; None when the index changed meanwhile or git failed (no claim then). `last`:
+    no scan follows to prove again a file whose row was proven in the second git recorded it, so the claim is
+    left for the next command when there is one."""
+    identity = git.identity()
+    entries = git.plain_entries(folders) if identity is not None else None
+    if entries is None or git.identity() != identity:
+        return None
+    waiting = False
+    try:
+        with cache.transaction() as db:
+            rows = {path: (blob, checked_ns // 1_000_000_000)
+                    for path, blob, checked_ns in db.execute("SELECT path, blob, checked_ns FROM files")}
+            updates = []
+            for directory, names_text, flags in db.execute("SELECT directory, names, flags FROM listing").fetchall():
+                trusted = bytearray(len(flags))
+                for index, name in enumerate(names_text.split("\0") if names_text else ()):
+                    path = f"{directory}/{name}"
+                    entry = entries.get(path)
+                    if entry is not None and flags[index]:
+                        row = rows.get(path)
+                        if row is not None and row[0] == entry[0]:
+                            if entry[1] < row[1]:
+                                trusted[index] = 1
+                            else:
+                                waiting = True
+                updates.append((bytes(trusted), directory))
+            db.executemany("UPDATE listing SET trusted = ? WHERE directory = ?", updates)
+            db.execute("DELETE FROM claim")
+            if not (last and waiting):
+                db.execute("INSERT INTO claim VALUES (?)", (identity,))
+    except sqlite3.OperationalError:
+        return None
+    return entries
+
+
+def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], listed: tuple):
+    """As _list_folder, and (indexes of the files to look at one by one, names of removed files, the flags,
+    the trusted bits), for a folder with a stored listing while git's index answers: only the files it does
+    not prove fresh are lstat'ed — not trusted (untracked, ignored, changed in the index, flagged), named by
+    `diff-files`, without a row, or new since the listing. `listed`: _names's answer."""
+    names, temps, same = listed
+    old_text, old_keys, old_flags, _, old_trusted = stored
+    keys = array("q")
+    if same:
+        keys.frombytes(old_keys)
+        flags, trusted, removed = bytearray(old_flags), bytearray(old_trusted), []
+    else:
+        previous = array("q")
+        previous.frombytes(old_keys)
+        old = {name: index for index, name in enumerate(old_text.split("\0") if old_text else ())}
+        flags, trusted = bytearray(len(names)), bytearray(len(names))
+        for index, name in enumerate(names):
+            at = old.pop(name, None)
+            if at is None:
+                keys.extend((0, 0, 0, 0))
+            else:
+                keys.extend(previous[4 * at:4 * at + 4])
+                flags[index], trusted[index] = old_flags[at], old_trusted[at]
+        removed = list(old)
+    # a file is proven fresh when its row holds its listed key (flag), git's index proves it (trusted) and
+    # diff-files does not name it: everything else is a candidate, lstat'ed now
+    proven = bytes(map(and_, flags, trusted))
+    candidates = set()
+    at = proven.find(0)
+    while at != -1:
+        candidates.add(at)
+        at = proven.find(0, at + 1)
+    prefix = directory + "/"
+    for path in dirty:
+        if path.startswith(prefix):
+            index = bisect.bisect_left(names, path[len(prefix):])
+            if index < len(names) and names[index] == path[len(prefix):]:
+                candidates.add(index)
+    links, gone, suspects = [], set(), []
+    folder = os.path.join(root, directory)
+    for index in sorted(candidates):
+        try:
+            info = os.lstat(os.path.join(folder, names[index]))
+        except OSError:
+            info = None
+        kind = info.st_mode & 0o170000 if info is not None else None
+        if kind == stat_module.S_IFREG:
+            keys[4 * index:4 * index + 4] = array("q", (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
+            suspects.append(index)
+            continue
+        if kind == stat_module.S_IFLNK:
+            links.append(names[index])
+        gone.add(index)  # a link, a folder, or removed since the listing: not a record file of this listing
+    if gone:
+        removed += [names[index] for index in gone]
+        keep = [index for index in range(len(names)) if index not in gone]
+        new_index = {old: new for new, old in enumerate(keep)}
+        suspects = [new_index[index] for index in suspects]
+        names = [names[index] for index in keep]
+        keys = array("q", [value for index in keep for value in keys[4 * index:4 * index + 4]])
+        flags = bytearray(flags[index] for index in keep)
+        trusted = bytearray(trusted[index] for index in keep)
+    return names, keys, links, temps, suspects, removed, flags, trusted
 
 
 def _list_folder(root: Path, directory: str):
     """(sorted names of the regular record files, their packed stat keys, names of links, names ending in
     .tmp) of a record folder; None when it cannot be listed (folder_problems names it). Names as
     paths.record_files filters them."""
-    folder = os.path.join(root, directory)
-    fd = None
-    try:
-        if _DIR_FD:
-            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-            listed = os.listdir(fd)
-        else:
-            listed = os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        if fd is not None:
-            os.close(fd)
+    opened = _open_folder(os.path.join(root, directory))
+    if opened is None:
         return None
+    fd, folder, listed = opened
     try:
         names, links = [], []
         packed: list[int] = []
         append, extend = names.append, packed.extend
         lstat, regular, link = os.lstat, stat_module.S_IFREG, stat_module.S_IFLNK
-        temps = [name for name in listed if name[-4:] == ".tmp"]
-        listed = [name for name in listed if name[-3:] == ".md" and name[:1] != "."
-                  and (name.isascii() or _is_text(name))]
-        listed.sort()
+        listed, temps = _record_names(listed)
         for name in listed:
             try:
                 info = lstat(name, dir_fd=fd) if fd is not None else lstat(os.path.join(folder, name))
@@ -382,6 +565,47 @@ def _list_folder(root: Path, directory: str):
             os.close(fd)
 
 
+def _names(root: Path, directory: str, stored: tuple):
+    """(sorted names a record file may have, names ending in .tmp, whether the names are the stored listing's)
+    of a record folder, nothing lstat'ed; None when it cannot be listed. The stored listing's names are
+    filtered and sorted already: only entries not among them are looked at."""
+    opened = _open_folder(os.path.join(root, directory))
+    if opened is None:
+        return None
+    if opened[0] is not None:
+        os.close(opened[0])
+    entries = set(opened[2])
+    old_names = stored[0].split("\0") if stored[0] else []
+    extra, temps = _record_names(entries.difference(old_names))
+    if not extra and entries.issuperset(old_names):
+        return old_names, temps, True
+    names = sorted({name for name in old_names if name in entries}.union(extra))
+    return names, temps, names == old_names
+
+
+def _open_folder(folder: str):
+    """(a descriptor of the folder or None, its path, its entries); None when it cannot be listed."""
+    fd = None
+    try:
+        if _DIR_FD:
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+            return fd, folder, os.listdir(fd)
+        return None, folder, os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        if fd is not None:
+            os.close(fd)
+        return None
+
+
+def _record_names(listed: list[str]) -> tuple[list[str], list[str]]:
+    """(the names that may be record files, sorted; the names ending in .tmp) of a folder's entries."""
+    temps = [name for name in listed if name[-4:] == ".tmp"]
+    listed = [name for name in listed if name[-3:] == ".md" and name[:1] != "."
+              and (name.isascii() or _is_text(name))]
+    listed.sort()
+    return listed, temps
+
+
 def _suspects(db: sqlite3.Connection, kind: str, names: list[str], names_text: str, keys: array, stored):
     """(indexes of the files to look at one by one, names of removed files, the stored flags when the listing
     is the same) — every file when there is no usable listing."""
@@ -389,7 +613,7 @@ def _suspects(db: sqlite3.Connection, kind: str, names: list[str], names_text: s
         known = {path.split("/", 1)[1] for (path,) in db.execute("SELECT path FROM files WHERE kind = ?", (kind,))}
         present = set(names)
         return list(range(len(names))), [name for name in known if name not in present], None
-    old_text, old_keys, old_flags, taken_ns = stored
+    old_text, old_keys, old_flags, taken_ns, _ = stored
     limit = taken_ns - RACY_NS
     if old_text == names_text and old_keys == keys.tobytes():
         mtimes = keys[0::4]
@@ -425,25 +649,27 @@ def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | Non
     """Inside the write's cache transaction: file `relative` now has `stat_key` and a row of exactly that key
     (None: it has no row). Nothing when its folder has no listing yet."""
     directory, _, name = relative.partition("/")
-    stored = db.execute("SELECT names, keys, flags, taken_ns FROM listing WHERE directory = ?",
+    stored = db.execute("SELECT names, keys, flags, trusted FROM listing WHERE directory = ?",
                         (directory,)).fetchone()
     if stored is None:
         return
     names = stored[0].split("\0") if stored[0] else []
     keys = array("q")
     keys.frombytes(stored[1])
-    flags = bytearray(stored[2])
+    flags, trusted = bytearray(stored[2]), bytearray(stored[3])
     index = bisect.bisect_left(names, name)
     present = index < len(names) and names[index] == name
     if not present:
         names.insert(index, name)
         keys[index * 4:index * 4] = array("q", stat_key or (0, 0, 0, 0))
         flags.insert(index, 0)
+        trusted.insert(index, 0)
     else:
         keys[index * 4:index * 4 + 4] = array("q", stat_key or (0, 0, 0, 0))
     flags[index] = 1 if stat_key is not None else 0
-    db.execute("UPDATE listing SET names = ?, keys = ?, flags = ? WHERE directory = ?",
-               ("\0".join(names), keys.tobytes(), bytes(flags), directory))
+    trusted[index] = 0  # a new row: what git's index proved of the old one is moot
+    db.execute("UPDATE listing SET names = ?, keys = ?, flags = ?, trusted = ? WHERE directory = ?",
+               ("\0".join(names), keys.tobytes(), bytes(flags), bytes(trusted), directory))
 
 
 def _has(names: list[str], name: str) -> bool:
