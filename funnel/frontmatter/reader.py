@@ -100,7 +100,14 @@ def parse_record_bytes(data: bytes, all_positions: bool = True) -> ParsedText:
     return parse_record_text(text, all_positions)
 
 
-def parse_record_text(text: str, all_positions: bool = True) -> ParsedText:
+def record_body(data: bytes) -> str:
+    """The Markdown body of a record file, as parse_record_bytes finds it, without parsing the front matter (a
+    card's notes need no YAML parser: `show` imports none)."""
+    text, _ = decode(data)
+    return "" if text is None else parse_record_text(text, front_matter=False).body
+
+
+def parse_record_text(text: str, all_positions: bool = True, front_matter: bool = True) -> ParsedText:
     has_bom = text.startswith("\ufeff")
     if has_bom:
         text = text[1:]
@@ -133,6 +140,8 @@ def parse_record_text(text: str, all_positions: bool = True) -> ParsedText:
     result.body = "" if body_start < 0 else text[body_start + 1:]
     if len(front) > MAX_FRONT_MATTER:
         problems.append(Problem(2, 1, "too-large", f"front matter larger than {MAX_FRONT_MATTER} bytes"))
+        return result
+    if not front_matter:
         return result
     tree, positions, tree_problems = parse_yaml(front, line_offset=1, all_positions=all_positions)
     problems.extend(tree_problems)

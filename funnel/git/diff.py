@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..frontmatter.reader import parse_record_bytes
+from ..frontmatter.reader import record_body
 from ..model.records import Record, build_record
 from ..model.schema import Schema, SchemaError, parse_schema
 from ..model.fieldtypes import exact_sum
@@ -249,7 +249,7 @@ def _open_amount(record: Record | None, schema: Schema) -> Decimal:
 def _body(side: Side, record: Record | None) -> str:
     if record is None:
         return ""
-    return parse_record_bytes(side.files[record.path], all_positions=False).body
+    return record_body(side.files[record.path])
 
 
 def _record_diff(before: Record | None, after: Record | None, old_side: Side, new_side: Side,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..frontmatter.reader import parse_record_bytes
+from ..frontmatter.reader import record_body
 from ..model.records import ID_PATTERN, Record, Workspace, build_record
 from ..model.schema import KIND_OF_DIR, Schema
 from ..output import terminal_safe, to_json_value
@@ -133,7 +133,7 @@ def _parsed(schema, kind: str, path: str, data: bytes) -> tuple[Record | None, s
     if not parsed.readable:
         first = parsed.problems[0] if parsed.problems else None
         return None, "", f"{first.line}:{first.column}: {first.message}" if first else "no front matter"
-    return parsed, parse_record_bytes(data, all_positions=False).body, None
+    return parsed, record_body(data), None
 
 
 def _working_tree_entry(workspace: Workspace, record: Record, committed, committed_bytes: bytes | None,

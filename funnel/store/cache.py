@@ -33,6 +33,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
@@ -699,6 +700,12 @@ class CachedSummary:
 def summaries(deals: list[Record]) -> list:
     """Each deal's summary (timeline.summarize) where the deal comes from the snapshot, else None (a deal read
     afresh: its Timeline reads its history)."""
+    rows = snapshot_rows(deals)
+    if rows is not None:  # every deal from one snapshot: the common case, without a Python loop of checks
+        store, rows = rows
+        if store.summary(SUMMARY_ITEMS[0]) is None:
+            return [None] * len(deals)
+        return list(map(partial(CachedSummary, store), rows))
     found = []
     append = found.append
     store, summarized = None, False

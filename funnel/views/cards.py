@@ -236,10 +236,10 @@ def stage_order(schema: Schema, record: Record) -> int:
 
 def record_body(root, record: Record) -> str:
     """The Markdown body of one record, read from its file (views keep only the front matter)."""
-    from ..frontmatter.reader import parse_record_bytes
+    from ..frontmatter.reader import record_body as body_of
 
     try:
         data = (root / record.path).read_bytes()
     except OSError:
         return ""
-    return parse_record_bytes(data, all_positions=False).body
+    return body_of(data)

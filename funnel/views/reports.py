@@ -45,7 +45,7 @@ from ..model.fieldtypes import exact_product, exact_sum
 from ..model.matching import normal_form
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, Schema, Stage
-from ..model.timeline import Pipeline, Timeline, cached_property
+from ..model.timeline import Pipeline, Timeline
 
 REPORT_NAMES = ("funnel", "losses", "velocity", "forecast", "payments")
 
@@ -112,12 +112,17 @@ class Period:
 
 # -- what a deal's history says (model/timeline.py), and its amount -----------------------------------------
 
-class DealTimeline(Timeline):
-    """A deal's Timeline with what the reports add to it: its amount."""
+_UNREAD = object()
 
-    @cached_property
-    def amount(self) -> Decimal:
-        return _decimal(self.record.fields.get(AMOUNT)) or Decimal(0)
+class DealTimeline(Timeline):
+    """A deal's Timeline with what the reports add to it: its amount (0 without one), given as the caller read
+    it (a whole column: deal_timelines), else read from the record."""
+
+    def __init__(self, record, pipeline: Pipeline, summary=None, stage_id=None, amount=_UNREAD):
+        super().__init__(record, pipeline, summary, stage_id)
+        if amount is _UNREAD:
+            amount = record.fields.get(AMOUNT)
+        self.amount: Decimal = amount if isinstance(amount, Decimal) else Decimal(0)
 
 
 def _decimal(value) -> Decimal | None:
@@ -319,14 +324,14 @@ def velocity_report(timelines: list[Timeline], inputs: Inputs) -> dict:
     every_visit = period.unbounded
     for item in timelines:
         runs = item.runs
-        last = len(runs) - 1
-        for position, (stage, start) in enumerate(runs):  # a visit ends when the next run begins
-            if stage.terminal is not None or not (every_visit or start in period):
-                continue
-            if position < last:
-                done[stage.id].append((runs[position + 1][1] - start).total_seconds() / DAY)
-            elif item.is_open and stage is item.stage:
-                waiting[stage.id].append(max(0, (today - start.date()).days))
+        if not runs:
+            continue
+        for (stage, start), (_, end) in zip(runs, runs[1:]):  # a visit ends when the next run begins
+            if stage.terminal is None and (every_visit or start in period):
+                done[stage.id].append((end - start).total_seconds() / DAY)
+        stage, start = runs[-1]  # the last visit goes on while the deal is open in that stage
+        if stage.terminal is None and (every_visit or start in period) and item.is_open and stage is item.stage:
+            waiting[stage.id].append(max(0, (today - start.date()).days))
     rows = [{
         "stage": stage.id, "label": stage.label, "visits": len(done[stage.id]),
         "median_days": _median(done[stage.id]), "mean_days": _mean(done[stage.id]),
@@ -534,8 +539,8 @@ def build_reports(names: Iterable[str], workspace: Workspace, deals: list[Record
 def deal_timelines(deals: list[Record], schema: Schema) -> list[DealTimeline]:
     """Each deal's history as the reports read it (one Pipeline for them all), through its summary (the
     cache's, else made now) so no history is decoded."""
-    from ..store.cache import field_values, summaries
+    from ..store.cache import field_columns, summaries
 
     pipeline = Pipeline(schema)
-    return [DealTimeline(record, pipeline, summary, stage_id) for record, summary, stage_id in
-            zip(deals, summaries(deals), field_values(deals, "stage"))]
+    return [DealTimeline(record, pipeline, summary, stage_id, amount) for record, summary, stage_id, amount in
+            zip(deals, summaries(deals), *field_columns(deals, ("stage", AMOUNT)))]
