@@ -29,6 +29,7 @@ import re
 from pathlib import Path
 
 from .gitrun import git_process, git_started
+from .owndir import git_directory
 
 TRUSTING = ["-c", "core.fsmonitor=false", "-c", "core.checkStat=default", "-c", "core.trustctime=true",
             "-c", "core.ignoreStat=false", "-c", "core.untrackedCache=false", "--no-optional-locks"]
@@ -51,13 +52,10 @@ class GitIndex:
 
     @classmethod
     def of(cls, root: Path) -> "GitIndex | None":
-        out = _git(root, ["rev-parse", "--is-inside-work-tree", "--git-path", "index"])
-        if out is None:
-            return None
-        lines = out.decode("utf-8", "surrogateescape").split("\n")
-        if len(lines) < 2 or lines[0] != "true" or not lines[1]:
-            return None
-        return cls(root, os.path.join(root, lines[1]))  # relative to the directory git ran in
+        # found without starting git (owndir reads .git as git does): outside git no process is started, and
+        # inside it the index is the git directory's (the runner clears GIT_INDEX_FILE and GIT_DIR)
+        git_dir = git_directory(root)
+        return None if git_dir is None else cls(root, str(git_dir / "index"))
 
     def identity(self) -> str | None:
         """The index file as it is now: its stat key and checksum (None: there is none, or not a regular file)."""

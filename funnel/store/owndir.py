@@ -55,6 +55,13 @@ def own_directory(root: Path) -> Path:
     return _user_directory(real)
 
 
+def git_directory(root: Path) -> Path | None:
+    """The git directory of the work tree `root` is in (a linked worktree's own), found as own_directory finds
+    it — without running git; None outside git."""
+    found = _git_dir_of(Path(os.path.realpath(root)))
+    return found[1] if found is not None and _looks_like_git_dir(found[1]) else None
+
+
 def _user_directory(real: Path) -> Path:
     return user_cache_home() / "funnel" / "workspaces" / _key(str(real))
 
