@@ -13,7 +13,8 @@ raises for bad input: a broken file is a value with problems, so `check` can go 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from ..valueclass import field, valueclass
 
 # PyYAML is imported on the first parse, not with this module: commands served from the record cache never
 # parse YAML, and its import is a noticeable part of their start-up.
@@ -60,7 +61,7 @@ Position = tuple[int, int]
 Path = tuple  # a path into the tree: ("history", 2, "at")
 
 
-@dataclass
+@valueclass
 class Problem:
     line: int
     column: int
@@ -69,7 +70,7 @@ class Problem:
     severity: str = "error"
 
 
-@dataclass
+@valueclass
 class ParsedText:
     """What reading one file gave: the untyped front matter and where each part of it stands."""
 

@@ -18,11 +18,11 @@ gate, a kind's always-on requirements and consistency rules, so `check` and ever
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, Iterable, Protocol
 
 from .matching import is_blank as text_is_blank
+from ..valueclass import valueclass
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
              ">=": operator.ge, ">": operator.gt}
@@ -112,7 +112,7 @@ def parse_field_condition(item: dict, path, reader: ConditionReader) -> "Conditi
     return Present(name)
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Present(Condition):
     field: str
 
@@ -127,7 +127,7 @@ class Present(Condition):
         return f"{field_name(kind, self.field)}: required"
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Equals(Condition):
     field: str
     values: tuple
@@ -147,7 +147,7 @@ class Equals(Condition):
         return f"{field_name(kind, self.field)}: must be {wanted}"
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class MinCount(Condition):
     field: str
     minimum: int
@@ -166,7 +166,7 @@ class MinCount(Condition):
 
 
 @parses("any_of")
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class AnyOf(Condition):
     names: tuple[str, ...]
 
@@ -189,7 +189,7 @@ class AnyOf(Condition):
 
 
 @parses("compare")
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Compare(Condition):
     left: tuple[str, ...]
     op: str
@@ -240,7 +240,7 @@ def _parse_parts(value, path, key, reader) -> tuple[Condition, ...]:
                  for index, part in enumerate(reader.sequence(value, path + (key,), key)))
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class _Combination(Condition):
     """Conditions joined by `all` or `any`: one shape, its quantifier and its word the only difference."""
 
@@ -273,7 +273,7 @@ class _Combination(Condition):
 
 
 @parses("all")
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class All(_Combination):
     """`{all: [C, …]}`: every condition holds."""
 
@@ -282,7 +282,7 @@ class All(_Combination):
 
 
 @parses("any")
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class AnyHolds(_Combination):
     """`{any: [C, …]}`: at least one of the conditions holds (AnyOf is about fields holding values)."""
 
@@ -291,7 +291,7 @@ class AnyHolds(_Combination):
 
 
 @parses("not")
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Not(Condition):
     part: Condition
 
@@ -307,7 +307,7 @@ class Not(Condition):
 
 
 @parses("prior_deal")
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class PriorDeal(Condition):
     """There is an earlier deal of the same counterparty (see GateContext.earliest_prior_deal)."""
 

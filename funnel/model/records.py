@@ -8,7 +8,6 @@ characters typed, a decimal is a `Decimal`, a date a `date`; nothing is guessed 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from collections import Counter
@@ -18,11 +17,12 @@ from typing import Any, Callable, Mapping
 
 from ..frontmatter.reader import Problem, parse_record_bytes
 from .schema import Kind, Schema
+from ..valueclass import field, valueclass
 
 ID_PATTERN = re.compile(r"[a-z0-9-]{3,40}\Z")
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Record:
     kind: str  # "contact" | "deal"
     path: str  # relative to the workspace root, with '/'
@@ -34,7 +34,7 @@ class Record:
     invalid: frozenset[str] = frozenset()  # fields whose value was refused while typing
     stat_key: tuple | None = None  # (mtime_ns, ctime_ns, size, inode) of the file when it was read, for the cache
 
-    # Derived values are computed once, on first use (a frozen dataclass still has its __dict__ for them).
+    # Derived values are computed once, on first use (a frozen value class still has its __dict__ for them).
     @cached_property  # read everywhere (lookups, sorting, output)
     def id(self) -> str | None:
         value = self.fields.get("id")
@@ -167,7 +167,7 @@ def refused_record(kind_name: str, path: str, code: str, message: str) -> Record
     return Record(kind_name, path, {}, problems=(Problem(1, 1, code, message),), readable=False)
 
 
-@dataclass
+@valueclass
 class Workspace:
     root: Path
     schema: Schema

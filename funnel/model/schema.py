@@ -7,7 +7,6 @@ name the line of schema.yaml, because a typo there would silently weaken every g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +16,7 @@ from . import conditions as c
 from .fieldtypes import DECLARABLE, TYPES, FieldType, InvalidValue, field_type, read_decimal, read_integer
 from ..frontmatter.reader import Problem, decode, parse_yaml
 from ..errors import FunnelError
+from ..valueclass import field, valueclass
 
 FIELD_TYPES = frozenset(DECLARABLE)
 # fields every record has, whatever the schema says; the CLI maintains them. `imported_from` (the file's name)
@@ -33,7 +33,7 @@ LOST_AT = "lost_at"
 OWNER = "owner"  # the SPEC-named field `--owner`, the team list and completion read
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class FieldSpec:
     name: str
     type: str
@@ -51,7 +51,7 @@ class FieldSpec:
         return self.options.get(value) if isinstance(value, str) else None
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Requirement:
     """One thing a record must satisfy; `when` limits it to records where that condition holds."""
 
@@ -63,7 +63,7 @@ class Requirement:
     line: int = 0
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Stage:
     id: str
     label: str
@@ -75,14 +75,14 @@ class Stage:
     requires: tuple[Requirement, ...] = ()
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class CardEntry:
     field: str
     from_stage: str | None = None
     only: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Kind:
     name: str  # "contacts" | "deals"
     fields: dict[str, FieldSpec]
@@ -91,7 +91,7 @@ class Kind:
     card: tuple[CardEntry, ...] = ()
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Schema:
     stages: tuple[Stage, ...]
     loss_reasons: dict[str, str]

@@ -15,11 +15,11 @@ history. A Timeline made with a summary reads it instead of the history; each it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
 from .schema import LOST_AT, Schema, Stage
+from ..valueclass import valueclass
 
 
 def lost_from_stage(record, stage_of: Callable[[str], Stage | None]) -> Stage | None:
@@ -143,7 +143,7 @@ class Pipeline:
         self.optional_ids = {stage.id for stage in schema.active_stages if stage.optional}
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Visit:
     """One stay of a deal in a stage: from `entered` until `left` (None while it is still there)."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import operator
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from ..model.schema import KIND_OF_DIR
+from ..valueclass import valueclass
 
 # the name of atomic_write's temp file, `.NAME.<12 hex>.tmp`: dot-prefixed and ending in .tmp, so a reader
 # globbing `*.md` never mistakes a leftover for a record, and .gitignore ignores it (`.*.tmp`)
@@ -25,7 +25,7 @@ SCHEMA_FILE = "schema.yaml"
 KEEP_FILE = ".gitkeep"  # init's placeholder: git keeps no empty directory
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Stray:
     """A file or folder of the workspace that funnel does not read as a record, and why."""
 

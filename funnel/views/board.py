@@ -11,7 +11,6 @@ text line up, and no line is wider than asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -23,6 +22,7 @@ from .query import ViewContext
 from ..model.fieldtypes import exact_sum
 from ..model.records import Record
 from ..model.schema import Stage
+from ..valueclass import field, valueclass
 
 MIN_COLUMN = 12  # cells of a side-by-side column: an 8-character id with its prefix, an amount to 999 999 999
 MAX_COLUMN = 32
@@ -32,7 +32,7 @@ STALE_STYLE = "yellow"
 OVERDUE_STYLE = "red"
 
 
-@dataclass(slots=True)  # one per deal: 10,000 made per board
+@valueclass  # one per deal, 10,000 made per board: in slots, by an __init__ as plain as can be
 class BoardCard:
     id: str
     title: str
@@ -43,6 +43,20 @@ class BoardCard:
     days_in_stage: int | None
     stale_days: int | None
     overdue_days: int | None
+
+    __slots__ = ("id", "title", "client", "contact", "owner", "amount", "days_in_stage", "stale_days",
+                 "overdue_days")
+
+    def __init__(self, id, title, client, contact, owner, amount, days_in_stage, stale_days, overdue_days):
+        self.id = id
+        self.title = title
+        self.client = client
+        self.contact = contact
+        self.owner = owner
+        self.amount = amount
+        self.days_in_stage = days_in_stage
+        self.stale_days = stale_days
+        self.overdue_days = overdue_days
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "amount": self.amount, "client": self.client,
@@ -59,7 +73,7 @@ class BoardCard:
         return shown
 
 
-@dataclass
+@valueclass
 class BoardColumn:
     stage: Stage
     cards: list[BoardCard] = field(default_factory=list)

@@ -18,12 +18,12 @@ A record whose field is empty satisfies only `FIELD=` and `FIELD!=VALUE`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import FunnelError, UsageError
+from ..valueclass import valueclass
 from ..model import aging
 from ..model.matching import close_matches, did_you_mean
 from ..model.conditions import is_blank
@@ -62,7 +62,7 @@ class ViewContext:
         return record_body(self.workspace.root, record)
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Column:
     """A name a view can read from a record: a field, `contact.FIELD`, or a computed value."""
 
@@ -210,7 +210,7 @@ def columns(schema: Schema, kind: str, names: str) -> list[Column]:
     return [column(schema, kind, name) for name in dict.fromkeys(chosen)]
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Where:
     text: str
     column: Column

@@ -1,0 +1,214 @@
+"""`@valueclass` gives what `@dataclass` gave funnel's value classes: the same fields, equality, hashing, repr
+and immutability; and every class that moved from one to the other keeps its contract."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from conftest import CONTACT, REFERENCE_SCHEMA, full_deal
+from funnel.frontmatter.reader import ParsedText, Problem, parse_record_text
+from funnel.model import conditions as c
+from funnel.model.records import Record, Workspace
+from funnel.model.schema import CardEntry, FieldSpec, Kind, Requirement, Schema, Stage, parse_schema
+from funnel.model.timeline import Timeline, Visit, pipeline_of
+from funnel.store.paths import Stray
+from funnel.store.workspace import workspace_from_files
+from funnel.valueclass import FrozenInstanceError, field, fields, valueclass
+from funnel.views.board import BoardCard, BoardColumn
+from funnel.views.query import Column, Where, column, parse_where
+
+
+def shapes(decorate, make_field, frozen: bool):
+    """The same class bodies under `decorate` (dataclass or valueclass): a base with defaults, a factory, a
+    ClassVar and __post_init__, and a subclass that adds a field and overrides a default."""
+    made = []
+
+    @decorate(frozen=frozen)
+    class Base:
+        name: str
+        size: int = 1
+        tags: list = make_field(default_factory=list)
+        unit: ClassVar[str] = "pcs"
+
+        def __post_init__(self):
+            made.append(self.name)
+
+    @decorate(frozen=frozen)
+    class Child(Base):
+        size: int = 2
+        note: str | None = None
+
+    return Base, Child, made
+
+
+def observe(Base, Child, made) -> list:
+    """What a user of the classes can see of them, as plain values (class names left out)."""
+    seen = []
+
+    def attempt(action):
+        try:
+            return ("ok", action())
+        except Exception as exc:  # noqa: BLE001 - the exception's type and text are what is compared
+            return (type(exc).__mro__[1].__name__ if type(exc).__name__ == "FrozenInstanceError"
+                    else type(exc).__name__, str(exc).split("__init__() ")[-1])
+
+    a, b = Base("a"), Base("a", 1, [])
+    child = Child("c", note="n")
+    seen += [repr(a), repr(child), a == b, a != b, a == Base("b"), a == child, a == ("a", 1, []), made]
+    seen += [a.tags is not Base("x").tags, Base.unit, "unit" in repr(a), hasattr(Base, "tags"), Base.size]
+    seen += [attempt(lambda: hash(a) == hash(b)), attempt(lambda: hash(Base("a", 1, ())) == hash(Base("a", 1, ())))]
+    seen += [attempt(lambda: setattr(a, "name", "z")), a.name, attempt(lambda: delattr(a, "size")), a.size]
+    seen += [attempt(lambda: setattr(a, "other", 1)), attempt(lambda: Base()), attempt(lambda: Base("a", 1, [], 2)),
+             attempt(lambda: Base("a", nope=1)), attempt(lambda: Base("a", name="b"))]
+    seen += [Child.__match_args__, attempt(lambda: copy.copy(child) == child), attempt(lambda: copy.deepcopy(a) == a)]
+    return seen
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_valueclass_behaves_as_dataclass(frozen):
+    expected = observe(*shapes(dataclasses.dataclass, dataclasses.field, frozen))
+    assert observe(*shapes(valueclass, field, frozen)) == expected
+    Base, Child, _ = shapes(valueclass, field, frozen)
+    assert fields(Child) == ("name", "size", "tags", "note")  # the base's first, an overridden one in its place
+
+
+def test_valueclass_refuses_what_dataclass_refuses():
+    with pytest.raises(ValueError, match="mutable default"):
+        @valueclass
+        class Mutable:
+            items: list = []  # noqa: RUF012 - the mistake under test
+    with pytest.raises(TypeError, match="non-default argument 'late'"):
+        @valueclass
+        class Order:
+            early: int = 0
+            late: int
+    with pytest.raises(TypeError, match="__hash__"):
+        @valueclass(frozen=True)
+        class OwnHash:
+            value: int
+
+            def __hash__(self):
+                return 0
+
+
+def test_a_class_keeps_the_methods_it_writes_itself():
+    @valueclass(frozen=True)
+    class Own:
+        value: int
+
+        def __init__(self, text: str):
+            object.__setattr__(self, "value", int(text))
+
+        def __repr__(self):
+            return "own"
+
+    assert Own("7").value == 7 and repr(Own("7")) == "own" and Own("7") == Own("07") and hash(Own("7")) == hash((7,))
+
+
+# The classes that were frozen dataclasses, and whether their values hash (a dict field makes one unhashable).
+FROZEN = {cls: True for cls in (c.Present, c.Equals, c.MinCount, c.AnyOf, c.Compare, c.All, c.AnyHolds, c.Not,
+                                c.PriorDeal, Requirement, Stage, CardEntry, Visit, Stray)}
+FROZEN.update({cls: False for cls in (FieldSpec, Kind, Schema, Record, Column, Where)})  # a FieldSpec holds dicts
+CHANGEABLE = (Problem, ParsedText, Workspace, BoardCard, BoardColumn)  # plain dataclasses: never hashable
+
+
+def conditions_in(condition):
+    yield condition
+    for part in getattr(condition, "parts", ()) + ((condition.part,) if isinstance(condition, c.Not) else ()):
+        yield from conditions_in(part)
+
+
+@pytest.fixture(scope="module")
+def instances() -> dict[type, list]:
+    """Values of every converted class, made the way funnel makes them: the reference schema, a workspace of one
+    contact and one deal read from bytes, its deal's visits, a query, a board column."""
+    text = REFERENCE_SCHEMA.read_text(encoding="utf-8")
+    nested = "  rules:\n    - code: nested\n      when: {not: {field: owner}}\n      requires: [title]\n"
+    schema = parse_schema(text.replace("  rules:\n", nested, 1).encode(), str(REFERENCE_SCHEMA))
+    deal = full_deal("d-pump0001", "contract", body="Body.\n")
+    workspace = workspace_from_files(Path("/nowhere"), schema, [("contacts/c-ivanov01.md", CONTACT.encode()),
+                                                               ("deals/d-pump0001.md", deal.encode())])
+    record = workspace.records[1]
+    found: dict[type, list] = {}
+    values = [schema, schema.contacts, schema.deals, workspace, *workspace.records,
+              *[problem for r in workspace.records for problem in r.problems],
+              parse_record_text(deal), parse_record_text("---\nid: [\n---\n"),
+              *parse_record_text("---\nid: [\n---\n").problems,
+              *Timeline(record, pipeline_of(schema)).visits,
+              Stray("deals/notes.txt", "warning", "stray-file", "not a record"),
+              column(schema, "deal", "amount"), parse_where("amount>=1000", schema, "deal"),
+              BoardCard("d-pump0001", "Pump", "Client", "c-ivanov01", "ivanov", Decimal(5), 3, None, 1)]
+    values.append(BoardColumn(schema.stages[0], [values[-1]]))
+    values += list(schema.stages)
+    for kind in (schema.contacts, schema.deals):
+        values += list(kind.fields.values()) + list(kind.card)
+    for requirement in (*schema.contacts.requires, *schema.contacts.rules, *schema.deals.requires,
+                        *schema.deals.rules, *(held for stage in schema.stages for held in stage.requires)):
+        values += [requirement, *conditions_in(requirement.condition)]
+        if requirement.when is not None:
+            values += list(conditions_in(requirement.when))
+    for value in values:
+        found.setdefault(type(value), []).append(value)
+    return found
+
+
+def rebuilt(value, **changes):
+    return type(value)(**{name: changes.get(name, getattr(value, name)) for name in fields(value)})
+
+
+@pytest.mark.parametrize("cls", list(FROZEN) + list(CHANGEABLE), ids=lambda cls: cls.__qualname__)
+def test_each_converted_class_keeps_its_contract(cls, instances):
+    assert cls in instances, f"no {cls.__qualname__} among the values funnel made"
+    for value in instances[cls]:
+        twin = rebuilt(value)
+        assert twin == value and not (twin != value) and twin is not value
+        first = fields(value)[0]
+        held = getattr(value, first)
+        other = rebuilt(value, **{first: () if isinstance(held, tuple) and held else object()})
+        assert other != value  # equal by value: one field differs, the values differ
+        assert value != tuple(getattr(value, name) for name in fields(value))  # and only to its own class
+        shown = repr(value)
+        assert shown.startswith(cls.__qualname__ + "(") and f"{first}={getattr(value, first)!r}" in shown
+        if cls in FROZEN:
+            before = getattr(value, first)
+            with pytest.raises(FrozenInstanceError, match=f"cannot assign to field '{first}'"):
+                setattr(value, first, None)
+            with pytest.raises(AttributeError):
+                delattr(value, first)
+            assert getattr(value, first) is before
+            if FROZEN[cls]:
+                assert hash(twin) == hash(value) and {value: 1}[twin] == 1
+            else:
+                with pytest.raises(TypeError, match="unhashable"):
+                    hash(value)
+        else:
+            with pytest.raises(TypeError, match="unhashable"):
+                hash(value)
+            setattr(twin, first, getattr(other, first))
+            assert twin == other and twin != value
+
+
+def test_hash_and_equality_reach_into_nested_conditions():
+    when = c.AnyHolds((c.Not(c.Present("owner")), c.All((c.Present("owner"), c.AnyOf(("title",))))))
+    same = c.AnyHolds((c.Not(c.Present("owner")), c.All((c.Present("owner"), c.AnyOf(("title",))))))
+    assert when == same and hash(when) == hash(same) and len({when, same}) == 1
+    assert when != c.All(when.parts)  # same fields, another class
+    assert repr(c.Not(c.Present("owner"))) == "Not(part=Present(field='owner'))"
+    assert repr(Stage("lead", "Lead", 0)) == ("Stage(id='lead', label='Lead', index=0, probability=0.0, rot_days=None, "
+                                             "optional=False, terminal=None, requires=())")
+
+
+def test_derived_values_still_cache_on_frozen_values():
+    spec = FieldSpec("amount", "decimal", "Amount")
+    assert spec.fieldtype is spec.fieldtype  # cached_property writes the instance's __dict__ past the frozen guard
+    record = Record("deal", "deals/d-x.md", {"id": "d-x"})
+    assert record.id == "d-x" and record.unknown == {} and record.unknown is not Record("deal", "p", {}).unknown
+    moment = datetime(2026, 3, 14, tzinfo=timezone.utc)
+    assert Visit(Stage("lead", "Lead", 0), moment, None).days() is None
