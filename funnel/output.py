@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from datetime import date, datetime
+from itertools import repeat
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
@@ -447,9 +448,11 @@ def table_lines(columns: list[list[str]], headers: list[str] | None = None, righ
     # a 10,000-row list spends its time here: a column of printable one-cell text, the common one, needs no
     # escaping and is as wide as it is long, which its joined text tells at C speed
     cell_widths = []
+    one_cell = []  # columns whose every character takes one cell: padded by str.ljust/rjust, in C
     for column in columns:
         joined = "".join(column)
-        if joined.isprintable() and (joined.isascii() or ONE_CELL_TEXT.fullmatch(joined)):
+        one_cell.append(joined.isprintable() and (joined.isascii() or ONE_CELL_TEXT.fullmatch(joined) is not None))
+        if one_cell[-1]:
             cell_widths.append(list(map(len, column)))
         else:
             column[:] = [terminal_safe(cell) for cell in column]
@@ -466,15 +469,18 @@ def table_lines(columns: list[list[str]], headers: list[str] | None = None, righ
                     if cell_width > cap:
                         column[r] = truncate(column[r], cap)
                         column_widths[r] = display_width(column[r])
+                        one_cell[i] = one_cell[i] and column_widths[r] == len(column[r])
         widths = capped
-    layout = list(zip(widths, right))
+    layout = list(zip(widths, right, one_cell))
     for start in range(0, len(columns[0]), 1000):
         end = start + 1000
-        padded = [[" " * (size - cell_width) + cell for cell, cell_width in zip(column[start:end], column_widths[start:end])]
+        padded = [list(map(str.rjust if align_right else str.ljust, column[start:end], repeat(size, end - start)))
+                  if plain else
+                  [" " * (size - cell_width) + cell for cell, cell_width in zip(column[start:end], column_widths[start:end])]
                   if align_right else
                   [cell + " " * (size - cell_width) for cell, cell_width in zip(column[start:end], column_widths[start:end])]
-                  for column, column_widths, (size, align_right) in zip(columns, cell_widths, layout)]
-        yield from (gap.join(parts).rstrip() for parts in zip(*padded))
+                  for column, column_widths, (size, align_right, plain) in zip(columns, cell_widths, layout)]
+        yield from map(str.rstrip, map(gap.join, zip(*padded)))
 
 
 def shrunk_widths(widths: list[int], shrinkable: list[bool], floors: list[int], room: int) -> list[int]:

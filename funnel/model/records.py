@@ -71,7 +71,7 @@ def record_data(record: Record, schema: Schema) -> dict[str, Any]:
 
 
 _ABSENT = object()
-_BROKEN, _ID, _KIND, _PATH = attrgetter("broken"), attrgetter("id"), attrgetter("kind"), attrgetter("path")
+_BROKEN, _ID, _KIND, _STEM = attrgetter("broken"), attrgetter("id"), attrgetter("kind"), attrgetter("stem")
 
 
 def file_stem(path: str) -> str:
@@ -221,8 +221,7 @@ class Workspace:
         records = self.records
         counts = self._id_counts
         good = [not broken and record_id == stem and counts[record_id] == 1
-                for broken, record_id, stem in zip(map(_BROKEN, records), map(_ID, records),
-                                                   map(file_stem, map(_PATH, records)))]
+                for broken, record_id, stem in zip(map(_BROKEN, records), map(_ID, records), map(_STEM, records))]
         bad = list(map(not_, good))
         split = {None: (list(compress(records, good)), list(compress(records, bad)))}
         kinds = list(map(_KIND, records))

@@ -40,7 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .. import __version__
-from ..model.records import Record, build_record
+from ..model.records import Record, build_record, file_stem
 from ..model.schema import FieldSpec, Schema
 from ..model.timeline import SUMMARY_ITEMS, pipeline_of, summarize
 from .owndir import discard, ensure_own_directory, open_own_file, own_directory
@@ -273,7 +273,8 @@ def fresh_records(cache: Cache, schema: Schema, folders: list[tuple[str, list[st
             snapped = store.paths
             if paths == snapped and special.isdisjoint(paths):  # the warm case: the snapshot is the folder
                 unknown, ids = store.unknown, store.ids
-                records += [CachedRecord(kind, path, CachedFields(store, row), unknown(row), ids[row])
+                cut = paths[0].index("/") + 1 if paths else 0  # the folder's "deals/": its stems by slicing
+                records += [CachedRecord(kind, path, CachedFields(store, row), unknown(row), ids[row], path[cut:-3])
                             for row, path in enumerate(paths)]
                 continue
             rows = {path: row for row, path in enumerate(snapped)}
@@ -462,7 +463,7 @@ class CachedRecord:
     each one holds in slots only its kind, path, values, unknown keys and id — 100,000 of them are a view's
     largest cost in memory."""
 
-    __slots__ = ("kind", "path", "fields", "unknown", "id")
+    __slots__ = ("kind", "path", "fields", "unknown", "id", "stem")
 
     positions = _NO_POSITIONS
     problems = ()
@@ -470,15 +471,16 @@ class CachedRecord:
     invalid = frozenset()
     stat_key = None
     broken = False
-    stem = property(Record.__dict__["stem"].func)  # Record's own rule for a file's stem
     where = Record.where
 
-    def __init__(self, kind: str, path: str, fields: "CachedFields", unknown: Mapping, record_id: str):
+    def __init__(self, kind: str, path: str, fields: "CachedFields", unknown: Mapping, record_id: str,
+                 stem: str | None = None):
         self.kind = kind
         self.path = path
         self.fields = fields
         self.unknown = unknown
         self.id = record_id
+        self.stem = file_stem(path) if stem is None else stem  # a slot: every view compares it with the id
 
 
 class _Snapshot:

@@ -122,8 +122,8 @@ def list_records(context: ViewContext, kind: str, wheres: Iterable[str] = (), fi
                          for stage_id in field_values(records, "stage")],
                         [record.id for record in records]))
         order = sorted(range(len(records)), key=keys.__getitem__)
-        records = [records[i] for i in order]
-        values = {name: [column[i] for i in order] for name, column in values.items()}
+        records = list(map(records.__getitem__, order))
+        values = {name: list(map(column.__getitem__, order)) for name, column in values.items()}
     if whole:
         data = WholeRows(records, schema, [dict(zip(extra, cells)) for cells in zip(*(values[name] for name in extra))]
                          if extra else None)
