@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
@@ -21,26 +21,34 @@ from funnel.model.timeline import Timeline, Visit, pipeline_of
 from funnel.store.paths import Stray
 from funnel.store.workspace import workspace_from_files
 from funnel.valueclass import FrozenInstanceError, field, fields, valueclass
+from funnel.model.gates import Unmet
 from funnel.views.board import BoardCard, BoardColumn
+from funnel.views.cards import CardField
+from funnel.views.checking import CheckOutcome
+from funnel.views.listing import Listing
 from funnel.views.query import Column, Where, column, parse_where
+from funnel.views.reports import Inputs, Period, PeriodError
 
 
-def shapes(decorate, make_field, frozen: bool):
+def shapes(decorate, make_field, frozen: bool, order: bool):
     """The same class bodies under `decorate` (dataclass or valueclass): a base with defaults, a factory, a
-    ClassVar and __post_init__, and a subclass that adds a field and overrides a default."""
+    field __init__ does not take, one its repr leaves out, a ClassVar and __post_init__, and a subclass that
+    adds a field and overrides a default."""
     made = []
 
-    @decorate(frozen=frozen)
+    @decorate(frozen=frozen, order=order)
     class Base:
         name: str
         size: int = 1
         tags: list = make_field(default_factory=list)
+        log: list = make_field(default_factory=list, init=False, repr=False)
+        label: str = make_field(default="x", repr=False)
         unit: ClassVar[str] = "pcs"
 
         def __post_init__(self):
             made.append(self.name)
 
-    @decorate(frozen=frozen)
+    @decorate(frozen=frozen, order=order)
     class Child(Base):
         size: int = 2
         note: str | None = None
@@ -62,21 +70,29 @@ def observe(Base, Child, made) -> list:
     a, b = Base("a"), Base("a", 1, [])
     child = Child("c", note="n")
     seen += [repr(a), repr(child), a == b, a != b, a == Base("b"), a == child, a == ("a", 1, []), made]
-    seen += [a.tags is not Base("x").tags, Base.unit, "unit" in repr(a), hasattr(Base, "tags"), Base.size]
+    seen += [a.tags is not Base("x").tags, a.log, a.log is not b.log, Base.unit, Base.label, hasattr(Base, "tags"),
+             hasattr(Base, "log"), Base.size, Child("c", label="y") == Child("c")]
+    seen += [attempt(lambda: [v.name for v in sorted([Base("b"), Base("a", 2), Base("a")])]),
+             attempt(lambda: Base("a") <= Base("a")), attempt(lambda: Base("b") > Base("a", 5)),
+             attempt(lambda: Base("a") >= Child("a")), attempt(lambda: Base("a") < ("a",))]
     seen += [attempt(lambda: hash(a) == hash(b)), attempt(lambda: hash(Base("a", 1, ())) == hash(Base("a", 1, ())))]
     seen += [attempt(lambda: setattr(a, "name", "z")), a.name, attempt(lambda: delattr(a, "size")), a.size]
-    seen += [attempt(lambda: setattr(a, "other", 1)), attempt(lambda: Base()), attempt(lambda: Base("a", 1, [], 2)),
-             attempt(lambda: Base("a", nope=1)), attempt(lambda: Base("a", name="b"))]
+    seen += [attempt(lambda: setattr(a, "other", 1)), attempt(lambda: Base()),
+             attempt(lambda: Base("a", 1, [], "l", 2)), attempt(lambda: Base("a", nope=1)),
+             attempt(lambda: Base("a", name="b")), attempt(lambda: Base("a", log=[]))]
     seen += [Child.__match_args__, attempt(lambda: copy.copy(child) == child), attempt(lambda: copy.deepcopy(a) == a)]
     return seen
 
 
 @pytest.mark.parametrize("frozen", [True, False])
-def test_valueclass_behaves_as_dataclass(frozen):
-    expected = observe(*shapes(dataclasses.dataclass, dataclasses.field, frozen))
-    assert observe(*shapes(valueclass, field, frozen)) == expected
-    Base, Child, _ = shapes(valueclass, field, frozen)
-    assert fields(Child) == ("name", "size", "tags", "note")  # the base's first, an overridden one in its place
+@pytest.mark.parametrize("order", [True, False])
+def test_valueclass_behaves_as_dataclass(frozen, order):
+    expected = observe(*shapes(dataclasses.dataclass, dataclasses.field, frozen, order))
+    assert observe(*shapes(valueclass, field, frozen, order)) == expected
+    Base, Child, _ = shapes(valueclass, field, frozen, order)
+    twin = shapes(dataclasses.dataclass, dataclasses.field, frozen, order)[1]
+    assert fields(Child) == tuple(f.name for f in dataclasses.fields(twin))
+    assert fields(Child) == ("name", "size", "tags", "log", "label", "note")  # the base's first, in their places
 
 
 def test_valueclass_refuses_what_dataclass_refuses():
@@ -114,9 +130,11 @@ def test_a_class_keeps_the_methods_it_writes_itself():
 
 # The classes that were frozen dataclasses, and whether their values hash (a dict field makes one unhashable).
 FROZEN = {cls: True for cls in (c.Present, c.Equals, c.MinCount, c.AnyOf, c.Compare, c.All, c.AnyHolds, c.Not,
-                                c.PriorDeal, Requirement, Stage, CardEntry, Visit, Stray)}
-FROZEN.update({cls: False for cls in (FieldSpec, Kind, Schema, Record, Column, Where)})  # a FieldSpec holds dicts
-CHANGEABLE = (Problem, ParsedText, Workspace, BoardCard, BoardColumn)  # plain dataclasses: never hashable
+                                c.PriorDeal, Requirement, Stage, CardEntry, Visit, Stray, Period, Unmet)}
+# a FieldSpec holds dicts, and so does everything holding one; a list is no key either
+FROZEN.update({cls: False for cls in (FieldSpec, Kind, Schema, Record, Column, Where, Listing, CardField,
+                                      CheckOutcome)})
+CHANGEABLE = (Problem, ParsedText, Workspace, BoardCard, BoardColumn, Inputs)  # plain dataclasses: never hashable
 
 
 def conditions_in(condition):
@@ -146,6 +164,10 @@ def instances() -> dict[type, list]:
               column(schema, "deal", "amount"), parse_where("amount>=1000", schema, "deal"),
               BoardCard("d-pump0001", "Pump", "Client", "c-ivanov01", "ivanov", Decimal(5), 3, None, 1)]
     values.append(BoardColumn(schema.stages[0], [values[-1]]))
+    amount = column(schema, "deal", "amount")
+    values += [Listing([{"amount": 1}], [amount], 0, False), CardField(amount.spec, Decimal(1)),
+               CheckOutcome([], 2), Period(), Period(until=datetime(2026, 5, 1).date()), Inputs(schema, None),
+               Unmet("owner: required", "error", "gate", ("owner",), "lead")]
     values += list(schema.stages)
     for kind in (schema.contacts, schema.deals):
         values += list(kind.fields.values()) + list(kind.card)
@@ -163,6 +185,19 @@ def rebuilt(value, **changes):
     return type(value)(**{name: changes.get(name, getattr(value, name)) for name in fields(value)})
 
 
+def another_value(value) -> tuple[str, object]:
+    """A field of `value` and a different value for it that its class still takes (a Period checks its order)."""
+    for name in fields(value):
+        held = getattr(value, name)
+        if isinstance(held, date):
+            return name, held + timedelta(days=1)
+        if isinstance(held, tuple) and held:
+            return name, ()
+        if held is not None:
+            return name, object()
+    return fields(value)[0], object()
+
+
 @pytest.mark.parametrize("cls", list(FROZEN) + list(CHANGEABLE), ids=lambda cls: cls.__qualname__)
 def test_each_converted_class_keeps_its_contract(cls, instances):
     assert cls in instances, f"no {cls.__qualname__} among the values funnel made"
@@ -170,8 +205,8 @@ def test_each_converted_class_keeps_its_contract(cls, instances):
         twin = rebuilt(value)
         assert twin == value and not (twin != value) and twin is not value
         first = fields(value)[0]
-        held = getattr(value, first)
-        other = rebuilt(value, **{first: () if isinstance(held, tuple) and held else object()})
+        changed, new = another_value(value)
+        other = rebuilt(value, **{changed: new})
         assert other != value  # equal by value: one field differs, the values differ
         assert value != tuple(getattr(value, name) for name in fields(value))  # and only to its own class
         shown = repr(value)
@@ -191,7 +226,7 @@ def test_each_converted_class_keeps_its_contract(cls, instances):
         else:
             with pytest.raises(TypeError, match="unhashable"):
                 hash(value)
-            setattr(twin, first, getattr(other, first))
+            setattr(twin, changed, new)
             assert twin == other and twin != value
 
 
@@ -203,6 +238,12 @@ def test_hash_and_equality_reach_into_nested_conditions():
     assert repr(c.Not(c.Present("owner"))) == "Not(part=Present(field='owner'))"
     assert repr(Stage("lead", "Lead", 0)) == ("Stage(id='lead', label='Lead', index=0, probability=0.0, rot_days=None, "
                                              "optional=False, terminal=None, requires=())")
+
+
+def test_post_init_still_checks_and_factories_still_make():
+    with pytest.raises(PeriodError, match="is after --until"):
+        Period(datetime(2026, 5, 2).date(), datetime(2026, 5, 1).date())
+    assert Inputs(None, None).period == Period() and Inputs(None, None).period is not Inputs(None, None).period
 
 
 def test_derived_values_still_cache_on_frozen_values():

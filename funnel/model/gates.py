@@ -9,7 +9,6 @@ how it is read when that is missing) plus `lost`'s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -18,9 +17,10 @@ from .matching import normal_form
 from .records import Record
 from .schema import Requirement, Schema, Stage
 from .timeline import lost_from
+from ..valueclass import valueclass
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Unmet:
     message: str  # "install_address (Installation address): required"
     severity: str  # "error" | "warning"

@@ -19,7 +19,6 @@ card shows only the fields that hold values. `--all` shows every field of the sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -30,13 +29,14 @@ from ..model.timeline import lost_from
 from ..output import days_text, display_width, format_amount, format_table, pad
 from ..model.records import Record, Workspace
 from ..model.schema import IMPORT_FIELDS, CardEntry, FieldSpec, Schema
+from ..valueclass import valueclass
 
 EMPTY = "—"
 NEVER = -1
 ALWAYS = float("inf")
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class CardField:
     spec: FieldSpec
     value: Any  # None when the record does not hold it

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -13,9 +12,10 @@ from ..store.schematree import workspace_schema
 from ..store.paths import SCHEMA_FILE, folder_problems, record_files, stray_files
 from ..store.recordfiles import record_from_file
 from ..store.workspace import finish_pending_batch, select_paths
+from ..valueclass import valueclass
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class CheckOutcome:
     diagnostics: list[Diagnostic]  # sorted by place
     checked: int | None  # files judged; None when schema.yaml itself could not be read (nothing else was)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Any, Iterable
 
 from ..errors import UsageError
 from ..model.records import records_data
 from ..store.cache import field_values
+from ..valueclass import valueclass
 from .query import (Column, ViewContext, columns, default_columns, select, unmatched_notes, view_conditions,
                     viewable)
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Listing:
     rows: Sequence[dict[str, Any]]  # one per record, in the list's order (whole rows: made as read)
     columns: list[Column]  # what the rows hold (a whole-record row holds more: every field)

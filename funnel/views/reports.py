@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable, Iterable
@@ -46,6 +45,7 @@ from ..model.matching import normal_form
 from ..model.records import Record, Workspace
 from ..model.schema import LOSS_REASON, Schema, Stage
 from ..model.timeline import Pipeline, Timeline
+from ..valueclass import field, valueclass
 
 REPORT_NAMES = ("funnel", "losses", "velocity", "forecast", "payments")
 
@@ -78,7 +78,7 @@ class PeriodError(ReportError, UsageError):
 
 # -- the period --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Period:
     """Inclusive dates; either may be open. The one place that says which periods a report takes."""
 
@@ -148,7 +148,7 @@ def _mean(values: list[float]) -> float | None:
 
 # -- the reports -----------------------------------------------------------------------------------------
 
-@dataclass
+@valueclass
 class Inputs:
     """What every report reads besides the deals."""
 
