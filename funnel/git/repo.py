@@ -279,6 +279,8 @@ def merge_file(ours: bytes, base: bytes, theirs: bytes, labels: tuple[str, str, 
 
 def find_repository(directory: Path) -> Repository | None:
     """The repository `directory` is in, or None when it is in none (or git is missing)."""
+    if not _any_git_marker(directory):
+        return None  # a plain folder's write or view starts no git at all
     try:
         done = run_git(directory, ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--show-prefix"],
                        check=False)
@@ -290,6 +292,13 @@ def find_repository(directory: Path) -> Repository | None:
     if len(lines) < 3 or not lines[0]:
         return None  # a bare repository or inside .git
     return Repository(Path(lines[0]), Path(lines[1]), lines[2])
+
+
+def _any_git_marker(directory: Path) -> bool:
+    """Whether `directory` or a parent holds a `.git` of any kind, where git's own search would start looking
+    (GIT_DIR is never passed on to git: the runner clears it)."""
+    here = Path(os.path.realpath(directory))
+    return any(os.path.lexists(folder / ".git") for folder in (here, *here.parents))
 
 
 def default_owner(directory: Path) -> str | None:
