@@ -117,6 +117,10 @@ def _make(cls, frozen: bool, order: bool):
                 raise TypeError(f"cannot overwrite attribute {method} in frozen value class {cls.__qualname__}")
         cls.__setattr__, cls.__delattr__ = _frozen(cls, frozenset(names))
         cls.__hash__ = lambda self: hash(values(self))
+        if "__slots__" in own:  # copy and pickle would set its slots through the guard
+            getstate, setstate = _slot_state(names, values)
+            _set_new(cls, "__getstate__", getstate)
+            _set_new(cls, "__setstate__", setstate)
     elif not own_hash:
         cls.__hash__ = None  # equal by value yet changeable: unhashable, as a dataclass with eq
     return cls
@@ -227,6 +231,18 @@ def _compare(values: Callable[[Any], tuple], method: str):
         return NotImplemented
     compared.__name__ = method
     return compared
+
+
+def _slot_state(names: tuple[str, ...], values: Callable[[Any], tuple]):
+    """A frozen value's state in slots as a list, and set back past the guard (as a dataclass does)."""
+    def __getstate__(self):
+        return list(values(self))
+
+    def __setstate__(self, state):
+        for name, value in zip(names, state):
+            object.__setattr__(self, name, value)
+
+    return __getstate__, __setstate__
 
 
 def _frozen(cls, names: frozenset[str]):

@@ -13,7 +13,11 @@ from typing import ClassVar
 import pytest
 
 from conftest import CONTACT, REFERENCE_SCHEMA, full_deal
+from funnel.frontmatter.editing import _Entry, _Style
 from funnel.frontmatter.reader import ParsedText, Problem, parse_record_text
+from funnel.git.commit import Committer
+from funnel.git.repo import FileChange, LoggedCommit, Repository
+from funnel.model.checks import CheckRun, Diagnostic, from_problem
 from funnel.model import conditions as c
 from funnel.model.records import Record, Workspace
 from funnel.model.schema import CardEntry, FieldSpec, Kind, Requirement, Schema, Stage, parse_schema
@@ -21,13 +25,14 @@ from funnel.model.timeline import Timeline, Visit, pipeline_of
 from funnel.store.paths import Stray
 from funnel.store.workspace import workspace_from_files
 from funnel.valueclass import FrozenInstanceError, field, fields, valueclass
-from funnel.model.gates import Unmet
+from funnel.model.gates import GateContext, Unmet
 from funnel.views.board import BoardCard, BoardColumn
 from funnel.views.cards import CardField
 from funnel.views.checking import CheckOutcome
 from funnel.views.listing import Listing
 from funnel.views.query import Column, Where, column, parse_where
 from funnel.views.reports import Inputs, Period, PeriodError
+from funnel.writing.writes import Edit, WriteResult
 
 
 def shapes(decorate, make_field, frozen: bool, order: bool):
@@ -130,11 +135,14 @@ def test_a_class_keeps_the_methods_it_writes_itself():
 
 # The classes that were frozen dataclasses, and whether their values hash (a dict field makes one unhashable).
 FROZEN = {cls: True for cls in (c.Present, c.Equals, c.MinCount, c.AnyOf, c.Compare, c.All, c.AnyHolds, c.Not,
-                                c.PriorDeal, Requirement, Stage, CardEntry, Visit, Stray, Period, Unmet)}
+                                c.PriorDeal, Requirement, Stage, CardEntry, Visit, Stray, Period, Unmet,
+                                Diagnostic, Repository, FileChange)}
 # a FieldSpec holds dicts, and so does everything holding one; a list is no key either
 FROZEN.update({cls: False for cls in (FieldSpec, Kind, Schema, Record, Column, Where, Listing, CardField,
-                                      CheckOutcome)})
-CHANGEABLE = (Problem, ParsedText, Workspace, BoardCard, BoardColumn, Inputs)  # plain dataclasses: never hashable
+                                      CheckOutcome, Edit, WriteResult)})
+# plain dataclasses: never hashable
+CHANGEABLE = (Problem, ParsedText, Workspace, BoardCard, BoardColumn, Inputs, CheckRun, LoggedCommit, Committer,
+              _Style, _Entry)
 
 
 def conditions_in(condition):
@@ -168,6 +176,15 @@ def instances() -> dict[type, list]:
     values += [Listing([{"amount": 1}], [amount], 0, False), CardField(amount.spec, Decimal(1)),
                CheckOutcome([], 2), Period(), Period(until=datetime(2026, 5, 1).date()), Inputs(schema, None),
                Unmet("owner: required", "error", "gate", ("owner",), "lead")]
+    values += [Diagnostic("deals/d-pump0001.md", 3, 1, "error", "gate", "owner: required"), CheckRun(workspace,
+               GateContext.of(workspace)), Edit({"owner": "ivanov"}, gate="needs"),
+               WriteResult("set", "deal", "d-pump0001", record.path, record, record, schema, changed_fields=("owner",)),
+               _Style(0, 2, 0), _Entry("owner", None, "ivanov", 3, 3)]
+    values += [from_problem(record.path, problem) for problem in values if isinstance(problem, Problem)]
+    change = FileChange("M", record.path, record.path, "0" * 39 + "1", None)
+    repository = Repository(Path("/nowhere"), Path("/nowhere/.git"), "")
+    values += [change, repository, Committer(repository),
+               LoggedCommit("1" * 40, datetime(2026, 3, 14, tzinfo=timezone.utc), "me", "deal d-pump0001", [change])]
     values += list(schema.stages)
     for kind in (schema.contacts, schema.deals):
         values += list(kind.fields.values()) + list(kind.card)
@@ -182,12 +199,13 @@ def instances() -> dict[type, list]:
 
 
 def rebuilt(value, **changes):
-    return type(value)(**{name: changes.get(name, getattr(value, name)) for name in fields(value)})
+    """A value made anew from the fields of `value` its __init__ takes (__match_args__), some changed."""
+    return type(value)(**{name: changes.get(name, getattr(value, name)) for name in type(value).__match_args__})
 
 
 def another_value(value) -> tuple[str, object]:
     """A field of `value` and a different value for it that its class still takes (a Period checks its order)."""
-    for name in fields(value):
+    for name in type(value).__match_args__:
         held = getattr(value, name)
         if isinstance(held, date):
             return name, held + timedelta(days=1)
@@ -238,6 +256,22 @@ def test_hash_and_equality_reach_into_nested_conditions():
     assert repr(c.Not(c.Present("owner"))) == "Not(part=Present(field='owner'))"
     assert repr(Stage("lead", "Lead", 0)) == ("Stage(id='lead', label='Lead', index=0, probability=0.0, rot_days=None, "
                                              "optional=False, terminal=None, requires=())")
+
+
+def test_what_a_repr_leaves_out_and_an_init_does_not_take(instances):
+    result = instances[WriteResult][0]
+    shown = repr(result)
+    assert "before=" not in shown and "schema=" not in shown and "changed_fields=('owner',)" in shown
+    run = instances[CheckRun][0]
+    assert run._fields == {} and "_fields" not in repr(run) and "_fields" in fields(run)
+    assert run.fields_of("deal", lambda fieldtype: fieldtype.is_number) and run._fields != {}
+
+
+def test_a_frozen_value_in_slots_copies_and_sorts():
+    errors = [Diagnostic("deals/b.md", 1, 1, "error", "gate", "b"), Diagnostic("deals/a.md", 9, 1, "error", "x", "a"),
+              Diagnostic("deals/a.md", 2, 5, "error", "gate", "c")]
+    assert [d.message for d in sorted(errors)] == ["c", "a", "b"]
+    assert copy.copy(errors[0]) == errors[0] and copy.deepcopy(errors) == errors and not hasattr(errors[0], "__dict__")
 
 
 def test_post_init_still_checks_and_factories_still_make():

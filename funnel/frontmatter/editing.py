@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
 import yaml
 
 from .reader import is_fence
+from ..valueclass import valueclass
 
 __all__ = ["EditError", "set_field", "unset_field", "append_item", "render_record"]
 
@@ -195,7 +195,7 @@ def _literal(s: str, pad: str) -> tuple[str, list[str]] | None:
     return header, out
 
 
-@dataclass
+@valueclass
 class _Style:
     base: int  # column of the top-level keys
     indent: int  # nested indentation (block scalars, block mappings)
@@ -307,7 +307,7 @@ def _last_line(node: Any, fm: list[str]) -> int:
     return _last_line(child, fm)
 
 
-@dataclass
+@valueclass
 class _Entry:
     key: str
     key_node: Any

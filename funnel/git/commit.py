@@ -13,13 +13,13 @@ The message: a subject in words (`deal d-7k3m: Proposal sent → Contract in pre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import FunnelError
 from ..model.schema import KIND_OF_DIR
 from .repo import GitError, Repository, find_repository
+from ..valueclass import valueclass
 
 CONFIG_KEY = "funnel.commit"
 
@@ -40,7 +40,7 @@ def commit_wanted(root: Path, flag: bool | None) -> bool:
     return done.returncode == 0 and done.stdout.strip() == b"true"
 
 
-@dataclass
+@valueclass
 class Committer:
     """A commit made ready before the write (every refusal already said) and made after it."""
 

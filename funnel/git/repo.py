@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..errors import FunnelError
 from ..store.gitrun import git_process
+from ..valueclass import valueclass
 
 REGULAR_FILE_MODES = ("100644", "100755")
 
@@ -44,7 +44,7 @@ def _checked(args: list[str], done: subprocess.CompletedProcess) -> subprocess.C
     return done
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Repository:
     top: Path  # the work tree's top directory
     git_dir: Path  # this worktree's own git directory (per worktree, never shared between two)
@@ -192,7 +192,7 @@ class Repository:
         return commits
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class FileChange:
     status: str  # A, M, D, T, R, C
     old_path: str | None
@@ -201,7 +201,7 @@ class FileChange:
     new_blob: str | None  # None also for a working-tree file: read it from disk
 
 
-@dataclass
+@valueclass
 class LoggedCommit:
     commit: str
     at: datetime  # author date

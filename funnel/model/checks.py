@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -17,8 +16,9 @@ from .gates import GateContext, unmet_requirements
 from ..frontmatter.reader import Problem
 from .records import ID_PATTERN, Record, Workspace
 from .schema import OWNER
+from ..valueclass import field, valueclass
 
-@dataclass(frozen=True, order=True, slots=True)  # slots: a workspace of errors holds many
+@valueclass(frozen=True, order=True)  # in slots, by an __init__ of its own: a workspace of errors holds many
 class Diagnostic:
     path: str
     line: int
@@ -26,6 +26,17 @@ class Diagnostic:
     severity: str
     code: str
     message: str
+
+    __slots__ = ("path", "line", "column", "severity", "code", "message")
+
+    def __init__(self, path, line, column, severity, code, message):
+        held = object.__setattr__  # past the frozen guard, as the __init__ a dataclass writes
+        held(self, "path", path)
+        held(self, "line", line)
+        held(self, "column", column)
+        held(self, "severity", severity)
+        held(self, "code", code)
+        held(self, "message", message)
 
     def format(self) -> str:
         """One line, whatever the path or a quoted value holds: a line break in a file name must not make a
@@ -47,7 +58,7 @@ def from_problem(path: str, problem: Problem) -> Diagnostic:
     return Diagnostic(path, problem.line, problem.column, problem.severity, problem.code, problem.message)
 
 
-@dataclass
+@valueclass
 class CheckRun:
     """What the checks of one run share: the workspace and the gate context built once for all records."""
 

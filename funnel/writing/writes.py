@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -30,6 +29,7 @@ from ..store.atomic import LockTimeout, atomic_write, remove_stale_temp_files, w
 from ..store.cache import record_written
 from ..store.paths import leads_outside
 from ..store.workspace import WorkspaceError, load_workspace, mint_id, resolve_id
+from ..valueclass import field, valueclass
 
 # fields only the write API maintains: stages change with move, win and lose, which append the history
 PROTECTED_FIELDS = DEAL_BUILTIN_FIELDS
@@ -64,7 +64,7 @@ def problem_lines(diagnostics: Iterable[Diagnostic], path: str | None) -> list[s
     return [d.message if d.path == path else f"{d.path}: {d.message}" for d in diagnostics]
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class Edit:
     """What a write changes in one record, decided from the record as it is now (read under the lock)."""
 
@@ -76,7 +76,7 @@ class Edit:
     into_lost_entry: dict | None = None  # reopening a lost deal: fields moved into its last `lost` history entry
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class WriteResult:
     """What one write did: all a command prints, and all a commit message needs."""
 
