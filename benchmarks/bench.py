@@ -3,6 +3,7 @@
     pip install -e '.[bench]'      # python-frontmatter, for the naive baseline only (funnel never imports it)
     python benchmarks/bench.py [--deals 10000] [--contacts N] [--repeat 5] [--shape rich|plain|both]
     python benchmarks/bench.py --deals 100000 --repeat 3 --shape plain      # the slower, separate run
+    python benchmarks/bench.py --deals 100000 --shape plain --git --only show set move "deal add"
 
 Generates a workspace in a temporary directory (no attachments) in one or both shapes — `rich`
 (generate_workspace.py: every stage, proposals, long texts) and `plain` (plain_workspace.py, written
@@ -11,6 +12,9 @@ independently: few fields, which flatters nothing) — then runs each command be
 command's peak memory (the child's maximum resident set, from wait4). Each write command runs once untimed
 first and then back to back, as a person would type them: a write that leaves the cache stale pays for it in
 the next one. Timings are printed, never asserted: they belong to this script, not to the test suite.
+`--git` makes the workspace a git repository with everything committed before measuring (as funnel is meant
+to be used: the cache then takes git's index's word for unchanged files); without it, no git at all.
+`--only` times only the commands whose label starts with one of the words given.
 """
 
 from __future__ import annotations
@@ -115,6 +119,7 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
 
 def clear_caches(root: Path, cache_home: Path) -> None:
     shutil.rmtree(root / ".funnel", ignore_errors=True)  # where funnel kept its caches before issue 10
+    shutil.rmtree(root / ".git" / "funnel", ignore_errors=True)  # and keeps them in a repository since
     shutil.rmtree(cache_home, ignore_errors=True)
     cache_home.mkdir()
 
@@ -128,7 +133,16 @@ def pick_ids(root: Path) -> tuple[str, str, str]:
     return shown, contact, moving
 
 
-def measure(root: Path, repeat: int, cache_home: Path, against: Path | None = None) -> list[Timing]:
+def commit_all(root: Path) -> None:
+    """`git init` and one commit of the whole workspace (an identity of the benchmark's own)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.org",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.org"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def measure(root: Path, repeat: int, cache_home: Path, against: Path | None = None,
+            only: list[str] | None = None) -> list[Timing]:
     """The naive script and every command; with `against` (another checkout of funnel), each timed run of a
     command is followed by the same run of that funnel, so both meet the same load of a shared machine."""
     env = subprocess_env(cache_home)
@@ -149,6 +163,8 @@ def measure(root: Path, repeat: int, cache_home: Path, against: Path | None = No
     touched = root / "deals" / f"{deal_id}.md"
     counter = 0
     for command in commands(deal_id, contact_id, moving_id):
+        if only and not any(command.label.startswith(word) for word in only):
+            continue
         timing = Timing(command.label, command.target, command.absolute)
         timings.append(timing)
         other = Timing(f"  {against.name if against else ''}")
@@ -248,7 +264,7 @@ def fmt_target(target: float | None) -> str:
 
 
 def run_shape(shape: str, deals: int, contacts: int | None, repeat: int, seed: int,
-              against: Path | None = None) -> None:
+              against: Path | None = None, git: bool = False, only: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:
         root = Path(tmp) / "ws"
         cache_home = Path(tmp) / "cache-home"
@@ -261,10 +277,12 @@ def run_shape(shape: str, deals: int, contacts: int | None, repeat: int, seed: i
         generated = time.perf_counter() - start
         if against is not None:  # a schema both funnels read: the older one's (a newer funnel reads it too)
             shutil.copyfile(against / "schema.yaml", root / "schema.yaml")
+        if git:
+            commit_all(root)
         files = sum(1 for kind in ("contacts", "deals") for _ in (root / kind).glob("*.md"))
-        timings = measure(root, repeat, cache_home, against)
-        print(f"\n{shape} workspace: {deals} deals + {files - deals} contacts = {files} files "
-              f"(generated in {generated:.1f} s), median of {repeat}")
+        timings = measure(root, repeat, cache_home, against, only)
+        print(f"\n{shape} workspace{' (committed in git)' if git else ''}: {deals} deals + {files - deals} contacts "
+              f"= {files} files (generated in {generated:.1f} s), median of {repeat}")
         print_table(timings, files, deals)
         print(help_imports(cache_home))
         sys.stdout.flush()
@@ -281,12 +299,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="another checkout of funnel (e.g. a worktree of an older commit): each command runs "
                              "there right after it runs here, a line below, for a comparison a busy machine "
                              "cannot skew")
+    parser.add_argument("--git", action="store_true",
+                        help="git init and commit the generated workspace before measuring")
+    parser.add_argument("--only", nargs="+", metavar="WORD",
+                        help="time only the commands whose label starts with one of these (e.g. show set)")
     args = parser.parse_args(argv)
     if args.deals < 10 or args.repeat < 1:
         parser.error("--deals must be at least 10 and --repeat at least 1")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, funnel from {REPO}")
     for shape in (("rich", "plain") if args.shape == "both" else (args.shape,)):
-        run_shape(shape, args.deals, args.contacts, args.repeat, args.seed, args.against)
+        run_shape(shape, args.deals, args.contacts, args.repeat, args.seed, args.against, args.git, args.only)
     return 0
 
 

@@ -73,7 +73,7 @@ def joins_by_edit_in_place(root) -> None:
     edit_in_place(root / FIRST, "c-other001", "c-petrova1")
 
 
-def assert_repeat_client_seen(run, root) -> None:
+def assert_repeat_client_seen(run, root, earlier: str = "d-first001") -> None:
     """d-aaaa0000 is now a repeat client: show says so as a cold load does, and moving on is refused."""
     shown = show(run, root)
     assert "Debt check" in shown
@@ -81,7 +81,7 @@ def assert_repeat_client_seen(run, root) -> None:
     before = (root / "deals/d-aaaa0000.md").read_bytes()
     refused = run("move", "d-aaaa0000", "proposal", "--root", str(root))
     assert refused.exit_code == 1
-    assert "repeat client: earlier deal d-first001" in refused.stderr
+    assert f"repeat client: earlier deal {earlier}" in refused.stderr
     assert (root / "deals/d-aaaa0000.md").read_bytes() == before
 
 
@@ -148,6 +148,11 @@ def test_untracked_and_ignored_record_files(workspace, run):
         warm(root)
         edit_in_place(root / f"deals/{name}.md", "c-petrova1", "c-other001")
         assert "Debt check" not in show(run, root)
+    # a new file no index knows of, joining from the start (the folder's listing changes, no file in it)
+    warm(root)
+    (root / "deals/d-newone0.md").write_text(early.replace("d-first001", "d-newone0")
+                                             .replace("c-other001", "c-petrova1"), encoding="utf-8")
+    assert_repeat_client_seen(run, root, "d-newone0")
 
 
 def test_a_deleted_file_is_gone(workspace, run):

@@ -148,7 +148,7 @@ CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL
     PRIMARY KEY (kind, name));
 CREATE TABLE listing (directory TEXT PRIMARY KEY, names TEXT NOT NULL, keys BLOB NOT NULL, flags BLOB NOT NULL,
     taken_ns INTEGER NOT NULL, trusted BLOB NOT NULL);
-CREATE TABLE claim (identity TEXT NOT NULL);
+CREATE TABLE claim (identity TEXT NOT NULL, useful INTEGER NOT NULL);
 CREATE TABLE hashes (path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);

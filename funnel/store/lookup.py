@@ -19,6 +19,13 @@ What must be looked at for that to be exact (never stale), and what is not:
   key (a write, a view's refresh — the file's stat then differs from the listing and it is looked at) or
   clears the cache (a new schema, which clears the listings). As a guard, the rows of a kind are counted
   against the listing's flags; a mismatch makes every file a suspect.
+- Inside a git work tree, not even every stat: git's index holds each tracked file's stat, and `git
+  diff-files` compares them all in C while funnel lists the folders. A *claim* (table `claim`, one per index
+  as identified by its file's stat and checksum, made anew when the index changes) marks in the listing
+  (`trusted`) the files the index proves fresh (store/gitindex.py says when: a plain entry, the row's blob,
+  its ctime second before the row was proven). Only the others — untracked, ignored, flagged, staged
+  otherwise, named by `diff-files`, new — are lstat'ed, and proven by the listing or looked at as above.
+  Without git, or when git fails or its index changes while it answers, every file is lstat'ed as before.
 
 Then the rows are the files: a query by id, by `contact:` or over every contact's grouping fields answers for
 the whole workspace. Records with problems have no row; they are read from their files every time, and every
@@ -261,9 +268,10 @@ def _scan(lookup: Lookup, key: str) -> None:
     confirmed: list[str] = []
     dropped: list[str] = []  # rows to delete: removed files, files that can no longer be cached
     listings: list[tuple] = []  # listing rows to store
+    scanned: dict[str, tuple] = {}  # directory -> (names, keys, flags) as this scan proved them
     folders = readable_folders(root)
     git = GitIndex.of(root)
-    asked = _ask_git(cache, git, [directory for directory, _ in folders]) if git is not None else None
+    asked, claimed = _ask_git(cache, git, [directory for directory, _ in folders]) if git is not None else (None, False)
     try:
         # the guard: the listings' flags claim exactly the rows there are (count(*) reads the smallest index)
         rows_count = db.execute("SELECT count(*) FROM files").fetchone()[0]
@@ -277,7 +285,7 @@ def _scan(lookup: Lookup, key: str) -> None:
                             for directory, _ in folders if directory in stored_listings}
     finally:
         dirty = asked.paths() if asked is not None else None
-    unclaimed = False  # a folder listed without git's word: its files trusted no longer, the claim made anew
+    unclaimed = False  # a folder listed without git's word (a claim is made after the scan if none holds)
     # when this command made the claim, a file it proves fresh now is proven for git's index too (gitindex.py)
     entries = asked.entries if dirty is not None else None
     second = started_ns // 1_000_000_000
@@ -287,9 +295,9 @@ def _scan(lookup: Lookup, key: str) -> None:
         if dirty is not None and stored is not None:
             if listed_names.get(directory) is None:
                 continue
-            listed = _list_trusted(root, directory, stored, dirty, listed_names[directory])
-            lookup.proven_by_git += len(listed[0]) - len(listed[4])
-            names, keys, links, temps, suspects, removed, old_flags, trusted = listed
+            listed = _list_trusted(root, directory, stored, dirty, listed_names[directory], entries)
+            names, keys, links, temps, suspects, removed, old_flags, trusted, by_git = listed
+            lookup.proven_by_git += by_git
             names_text = "\0".join(names)
         else:
             listed = _list_folder(root, directory)
@@ -298,7 +306,7 @@ def _scan(lookup: Lookup, key: str) -> None:
             names, keys, links, temps = listed
             names_text = "\0".join(names)
             suspects, removed, old_flags = _suspects(db, kind, names, names_text, keys, stored)
-            trusted = bytearray(len(names))
+            trusted = _carried(stored, names, names_text)
             unclaimed = True
         lookup.temp_names[directory] = temps
         lookup.kinds[directory] = kind
@@ -360,17 +368,17 @@ def _scan(lookup: Lookup, key: str) -> None:
                 del changed[before:]
         dropped += [f"{directory}/{name}" for name in removed]
         new = (names_text, keys.tobytes(), bytes(flags))
+        scanned[directory] = new
         if dirty is not None and stored is not None:
             if new != tuple(stored[:3]) or bytes(trusted) != stored[4]:
                 listings.append((directory, *new, stored[3], bytes(trusted)))  # its keys as old as the oldest
-        elif (stored is None or new != tuple(stored[:3]) or any(stored[4])
+        elif (stored is None or new != tuple(stored[:3]) or bytes(trusted) != stored[4]
               or (suspects and _racy_before(keys, stored[3], started_ns))):
             listings.append((directory, *new, started_ns, bytes(trusted)))
     if changed or confirmed or dropped or listings or changed_this_second:
-        _write(cache, changed, confirmed, dropped, listings, started_ns,
-               forget_claim=unclaimed or changed_this_second)
-    if unclaimed and git is not None:
-        _claim(cache, git, [directory for directory, _ in folders], last=True)
+        _write(cache, changed, confirmed, dropped, listings, started_ns, forget_claim=changed_this_second)
+    if unclaimed and git is not None and not claimed:
+        _claim(cache, git, [directory for directory, _ in folders], (started_ns, scanned))
 
 
 def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, started_ns: int,
@@ -400,21 +408,38 @@ def _proven(entries: dict, relative: str, blob: str, second: int, trusted: int, 
     return trusted, True
 
 
-def _ask_git(cache: Cache, git: GitIndex, folders: list[str]) -> "AskedGit | None":
-    """`diff-files` started, when the stored claim is for the index as it is (made anew first when the index
-    changed); None when git's index cannot answer: every file is then lstat'ed."""
+def _carried(stored: tuple | None, names: list[str], names_text: str) -> bytearray:
+    """The trusted bits of the stored listing carried to `names` (0 for a new name): a bit stays true while its
+    row is not replaced, and the scan clears it when it replaces the row."""
+    if stored is None:
+        return bytearray(len(names))
+    if stored[0] == names_text:
+        return bytearray(stored[4])
+    old = dict(zip(stored[0].split("\0") if stored[0] else (), stored[4]))
+    return bytearray(old.get(name, 0) for name in names)
+
+
+def _ask_git(cache: Cache, git: GitIndex, folders: list[str]) -> tuple["AskedGit | None", bool]:
+    """(`diff-files` started, when the stored claim is for the index as it is — made anew first when the index
+    changed — and proves most files fresh; whether a claim holds for the index as it is). Without `diff-files`
+    every file is lstat'ed."""
     identity = git.identity()
     if identity is None:
-        return None
-    claimed = cache.db.execute("SELECT identity FROM claim").fetchone()
+        return None, False
+    claimed = cache.db.execute("SELECT identity, useful FROM claim").fetchone()
     entries = None
     if claimed is None or claimed[0] != identity:
         if cache.db.execute("SELECT count(*) FROM listing").fetchone()[0] == 0:
-            return None
+            return None, False
         entries = _claim(cache, git, folders)
         if entries is None:
-            return None
-    return AskedGit(git, identity, git.dirty(folders), entries)
+            return None, False
+        claimed = cache.db.execute("SELECT identity, useful FROM claim").fetchone()
+        if claimed is None or claimed[0] != identity or not claimed[1]:
+            return None, False  # made again after the scan, which proves rows anew (files touched since, say)
+    if not claimed[1]:
+        return None, True  # git proves too few files (most are untracked, say): the listing alone is cheaper
+    return AskedGit(git, identity, git.dirty(folders), entries), True
 
 
 class AskedGit:
@@ -431,24 +456,34 @@ class AskedGit:
         return paths if paths is not None and self.git.identity() == self.identity else None
 
 
-def _claim(cache: Cache, git: GitIndex, folders: list[str], last: bool = False) -> dict | None:
+def _claim(cache: Cache, git: GitIndex, folders: list[str], scan: tuple | None = None) -> dict | None:
     """Store which listed files git's index (as it is now) proves fresh while it stays that index: a plain
-    entry whose blob is the row's, its ctime second before the row was last proven (gitindex's docstring).
-    Returns git's plain entries; None when the index changed meanwhile or git failed (no claim then). `last`:
-    no scan follows to prove again a file whose row was proven in the second git recorded it, so the claim is
-    left for the next command when there is one."""
+    entry whose blob is the row's, its ctime second before the row was last proven (gitindex's docstring):
+    its `checked_ns`, or right after a scan, `scan` = (when it started, {directory: (names, keys, flags)} as it
+    proved them) — every flagged row of a listing still as the scan left it was proven then. Returns git's
+    plain entries; None when the index or a listing changed meanwhile or git failed (no claim then). After a
+    scan no scan follows to prove again a file whose row was proven in the second git recorded it: the claim
+    is then left for the next command."""
     identity = git.identity()
     entries = git.plain_entries(folders) if identity is not None else None
     if entries is None or git.identity() != identity:
         return None
     waiting = False
+    proven = listed = 0
+    proven_ns, scanned = scan if scan is not None else (None, {})
     try:
         with cache.transaction() as db:
-            rows = {path: (blob, checked_ns // 1_000_000_000)
+            rows = {path: (blob, (proven_ns if path.partition("/")[0] in scanned else checked_ns) // 1_000_000_000)
                     for path, blob, checked_ns in db.execute("SELECT path, blob, checked_ns FROM files")}
             updates = []
-            for directory, names_text, flags in db.execute("SELECT directory, names, flags FROM listing").fetchall():
+            for directory, names_text, keys, flags in db.execute(
+                    "SELECT directory, names, keys, flags FROM listing").fetchall():
+                if directory in scanned and scanned[directory] != (names_text, keys, flags):
+                    return None  # a write changed it since the scan proved it: nothing written, no claim
                 trusted = bytearray(len(flags))
+                if scan is not None and directory not in scanned:
+                    updates.append((bytes(trusted), directory))  # a folder not listed this time: nothing trusted
+                    continue
                 for index, name in enumerate(names_text.split("\0") if names_text else ()):
                     path = f"{directory}/{name}"
                     entry = entries.get(path)
@@ -460,20 +495,24 @@ def _claim(cache: Cache, git: GitIndex, folders: list[str], last: bool = False) 
                             else:
                                 waiting = True
                 updates.append((bytes(trusted), directory))
+                proven += trusted.count(1)
+                listed += len(trusted)
             db.executemany("UPDATE listing SET trusted = ? WHERE directory = ?", updates)
             db.execute("DELETE FROM claim")
-            if not (last and waiting):
-                db.execute("INSERT INTO claim VALUES (?)", (identity,))
+            if not (proven_ns and waiting):
+                db.execute("INSERT INTO claim VALUES (?, ?)", (identity, 2 * proven >= listed))
     except sqlite3.OperationalError:
         return None
     return entries
 
 
-def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], listed: tuple):
+def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], listed: tuple, entries: dict | None):
     """As _list_folder, and (indexes of the files to look at one by one, names of removed files, the flags,
-    the trusted bits), for a folder with a stored listing while git's index answers: only the files it does
+    the trusted bits, how many files git proved fresh), for a folder with a stored listing while git's index answers: only the files it does
     not prove fresh are lstat'ed — not trusted (untracked, ignored, changed in the index, flagged), named by
-    `diff-files`, without a row, or new since the listing. `listed`: _names's answer."""
+    `diff-files`, without a row, or new since the listing. `listed`: _names's answer. `entries`: git's plain
+    entries when this command made the claim: a file among them is looked at one by one, so its row, proven
+    now, may be trusted from now on."""
     names, temps, same = listed
     old_text, old_keys, old_flags, _, old_trusted = stored
     keys = array("q")
@@ -509,6 +548,7 @@ def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], li
                 candidates.add(index)
     links, gone, suspects = [], set(), []
     folder = os.path.join(root, directory)
+    limit = stored[3] - RACY_NS
     for index in sorted(candidates):
         try:
             info = os.lstat(os.path.join(folder, names[index]))
@@ -516,8 +556,11 @@ def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], li
             info = None
         kind = info.st_mode & 0o170000 if info is not None else None
         if kind == stat_module.S_IFREG:
-            keys[4 * index:4 * index + 4] = array("q", (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
-            suspects.append(index)
+            key = array("q", (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
+            if not (flags[index] and keys[4 * index:4 * index + 4] == key and key[0] < limit) or (
+                    entries is not None and prefix + names[index] in entries):
+                keys[4 * index:4 * index + 4] = key
+                suspects.append(index)  # not proven by the listing either (as _suspects says for every file)
             continue
         if kind == stat_module.S_IFLNK:
             links.append(names[index])
@@ -531,7 +574,7 @@ def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], li
         keys = array("q", [value for index in keep for value in keys[4 * index:4 * index + 4]])
         flags = bytearray(flags[index] for index in keep)
         trusted = bytearray(trusted[index] for index in keep)
-    return names, keys, links, temps, suspects, removed, flags, trusted
+    return names, keys, links, temps, suspects, removed, flags, trusted, len(names) - (len(candidates) - len(gone))
 
 
 def _list_folder(root: Path, directory: str):
