@@ -67,7 +67,8 @@ class GitIndex:
             info = os.fstat(fd)
             if not (info.st_mode & 0o170000 == 0o100000 and info.st_size >= 64):
                 return None
-            tail = os.pread(fd, 32, info.st_size - 32)  # SHA-1's 20 bytes, or SHA-256's 32
+            os.lseek(fd, info.st_size - 32, os.SEEK_SET)  # not os.pread: Windows has none
+            tail = os.read(fd, 32)  # SHA-1's 20 bytes, or SHA-256's 32
             if not tail[-20:].strip(b"\0"):  # index.skipHash: no checksum, so make one
                 digest = hashlib.sha1()
                 with os.fdopen(os.dup(fd), "rb") as handle:
