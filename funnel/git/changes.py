@@ -6,13 +6,13 @@ people and when two values are equal; each asks the field's type (funnel.model.f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..model.records import Record
 from ..model.schema import FieldSpec, Schema
 from ..output import terminal_safe, to_json_value
 from ..views.cards import stage_text
+from ..valueclass import valueclass
 
 EMPTY = "—"
 BODY = "body"
@@ -58,7 +58,7 @@ def item_text(spec: FieldSpec, item: Any, schema: Schema) -> str:
     return terminal_safe(spec.fieldtype.item_text(item, ReviewView(schema)))
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class FieldChange:
     field: str
     label: str

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,14 @@ from .changes import FieldChange, record_changes, value_text
 from .repo import GitError, Repository
 from .schema_diff import schema_diff
 from .snapshot import is_workspace_file, relative, repository_of, workspace_paths
+from ..valueclass import field, valueclass
 
 WORKING_TREE = "working tree"
 NO_COMMITS = "no commits yet"  # the old side of `funnel diff` in a repository with no commit: the empty tree
 CHANGE_ORDER = ("moved", "won", "lost", "added", "removed", "edited")
 
 
-@dataclass
+@valueclass
 class RecordDiff:
     id: str
     kind: str
@@ -52,14 +52,14 @@ class RecordDiff:
         return data
 
 
-@dataclass
+@valueclass
 class FileProblem:
     path: str
     side: str  # the name of the side (a revision, or "working tree")
     message: str
 
 
-@dataclass
+@valueclass
 class PipelineDiff:
     old_name: str
     new_name: str
@@ -90,7 +90,7 @@ class PipelineDiff:
 
 # -- reading the two sides ------------------------------------------------------------------------------------
 
-@dataclass
+@valueclass
 class Side:
     name: str
     schema: Schema | None

@@ -7,7 +7,6 @@ in one `git cat-file --batch`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +17,12 @@ from ..output import terminal_safe, to_json_value
 from .changes import FieldChange, record_changes, value_text
 from .diff import read_working_file
 from .repo import find_repository
+from ..valueclass import field, valueclass
 
 NOT_IN_GIT = "not inside a git repository: only the record's own history entries are shown"
 
 
-@dataclass
+@valueclass
 class Entry:
     source: str  # "history" | "commit" | "working-tree"
     at: datetime | None
@@ -44,7 +44,7 @@ class Entry:
         return data
 
 
-@dataclass
+@valueclass
 class RecordHistory:
     record: Record
     schema: Schema

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FunnelError
 from .repo import Repository, find_repository
+from ..valueclass import field, valueclass
 
 HOOKS = ("pre-commit", "pre-merge-commit")
 HOOK_MARK = "# funnel hook: installed by `funnel hooks install` (`funnel hooks install --uninstall` removes it)"
@@ -35,7 +35,7 @@ class HooksError(FunnelError):
     """The hooks cannot be installed or removed as asked; one line for the person."""
 
 
-@dataclass
+@valueclass
 class HookReport:
     changed: list[str] = field(default_factory=list)  # what was written or removed, one line each
 

@@ -19,7 +19,6 @@ path; the result goes into the `ours` file and the exit status says whether anyt
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,13 @@ from ..model.records import build_record
 from ..model.schema import FieldSpec, Schema, SchemaError, load_schema
 from ..store.paths import SCHEMA_FILE, kind_of_path
 from .repo import GitError, merge_file
+from ..valueclass import field, valueclass
 
 LIST_TYPES = ("history", "objects", "attachments")
 OURS_LABEL, BASE_LABEL, THEIRS_LABEL = "ours", "base", "theirs"
 
 
-@dataclass
+@valueclass
 class MergeResult:
     data: bytes
     conflicts: list[str] = field(default_factory=list)  # the fields (and "body") left with conflict markers
@@ -93,7 +93,7 @@ def _textual(ancestor: bytes, ours: bytes, theirs: bytes, why: str) -> MergeResu
     return MergeResult(data, ["file"] if conflicted else [], why)
 
 
-@dataclass
+@valueclass
 class _Side:
     text: str  # without the BOM, line endings as our side's
     tree: dict

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from ..store.workspace import workspace_from_files
 from ..model import clock
 from ..views.query import ViewContext
 from .repo import GitError, Repository, find_repository
+from ..valueclass import field, valueclass
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 WORKSPACE_PATHS = (SCHEMA_FILE, *KIND_OF_DIR)
@@ -89,7 +89,7 @@ def schema_of(files: dict[str, bytes], where: str) -> Schema:
     return parse_schema(data, f"{where}:{SCHEMA_FILE}")
 
 
-@dataclass
+@valueclass
 class Snapshot:
     commit: str
     committed: datetime

@@ -8,7 +8,6 @@ the write then holds: a 10,000-row import never re-reads it per row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import PurePath
@@ -23,6 +22,7 @@ from ..writing.batch import Batch, BatchRefused, NewRecord, RecordUpdate
 from .cells import CellError, CellReader, fold
 from .mapping import BODY, ImportOptions, Mapping, build_mapping
 from .sources import Row, read_table
+from ..valueclass import field, valueclass
 
 Ticker = Callable[[int], None]
 ProgressFor = Callable[[int], Ticker]
@@ -38,7 +38,7 @@ class ImportRefused(FunnelError):
         self.unmapped = unmapped  # columns feeding nothing: often why a field is "required"
 
 
-@dataclass
+@valueclass
 class Planned:
     action: str  # "create" | "update" | "unchanged"
     line: int
@@ -47,7 +47,7 @@ class Planned:
     fields: list[str] = field(default_factory=list)  # what an update changes
 
 
-@dataclass
+@valueclass
 class ImportSummary:
     created: int
     updated: int

@@ -6,17 +6,17 @@ Also reads the other options that name fields and columns (`--value`, `--set`, `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from ..errors import UsageError
 from ..model.schema import Kind, Schema, Stage
 from .cells import fold
+from ..valueclass import field, valueclass
 
 BODY = "body"  # not a field: the Markdown body after the front matter (what `list --body` exports)
 SKIP = "-"
 
 
-@dataclass
+@valueclass
 class ImportOptions:
     kind: str  # "contact" | "deal"
     maps: list[str] = field(default_factory=list)  # COLUMN=FIELD (FIELD `-` skips the column)
@@ -31,7 +31,7 @@ class ImportOptions:
     dry_run: bool = False
 
 
-@dataclass
+@valueclass
 class Mapping:
     fields: dict[str, str]  # field name (or BODY) -> column
     history: list[tuple[Stage, str]]  # (stage, column holding the date it was entered)

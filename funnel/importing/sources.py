@@ -12,11 +12,11 @@ import codecs
 import csv
 import io
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..errors import FunnelError, UsageError
+from ..valueclass import valueclass
 
 FORMATS = ("csv", "tsv", "json", "jsonl")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -27,13 +27,13 @@ class SourceError(FunnelError):
     """The file as a whole cannot be read (encoding, malformed JSON, no header)."""
 
 
-@dataclass
+@valueclass
 class Row:
     line: int  # where the row starts (CSV, JSON Lines) or the item's number (a JSON array)
     cells: dict[str, Any]  # column -> text (CSV) or JSON value (str, Decimal, list, dict, None)
 
 
-@dataclass
+@valueclass
 class Table:
     columns: list[str]  # in the order they first appear
     rows: list[Row]

@@ -13,7 +13,6 @@ longest in stage first, CARD_LIMIT of them, then "+N more"), and only the deals 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from html import escape
@@ -28,6 +27,7 @@ from .html_style import STYLESHEET
 from .query import QueryError, ViewContext, owner_condition, select, viewable
 from .report_text import days, funnel_heading, percent, period_text
 from .reports import REPORT_NAMES, Period, ReportError, build_reports
+from ..valueclass import valueclass
 
 # nothing may be loaded from anywhere: styles are inline, pictures are inline SVG, there is no script
 CONTENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -36,7 +36,7 @@ MARK_CLASSES = {STALE_STYLE: "stale", OVERDUE_STYLE: "overdue"}
 EMPTY = "—"
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class PageMeta:
     """What the header says besides the data: where the page comes from and when it was made."""
 

@@ -17,7 +17,6 @@ import os
 import secrets
 import stat as stat_module
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,11 +30,12 @@ from ..store import journal
 from ..store.owndir import fsync_directory
 from ..store.workspace import mint_id
 from .writes import LockedWorkspace, Refused, edit_text, refuse_outside
+from ..valueclass import field, valueclass
 
 Progress = Callable[[int], None]
 
 
-@dataclass
+@valueclass
 class NewRecord:
     kind: str  # "contact" | "deal"
     values: dict[str, Any]  # typed values by field name; `id` minted when absent
@@ -43,7 +43,7 @@ class NewRecord:
     origin: Any = None  # the caller's tag (an import's row), handed back with its problems
 
 
-@dataclass
+@valueclass
 class RecordUpdate:
     record: Record  # the record as loaded in this batch's workspace
     changes: dict[str, Any]  # field -> new typed value (None removes it)
@@ -51,7 +51,7 @@ class RecordUpdate:
     origin: Any = None
 
 
-@dataclass(frozen=True)
+@valueclass(frozen=True)
 class BatchProblem:
     origin: Any
     message: str  # "amount: expected a decimal number like 1250000.50, not '12,5k'"
@@ -65,7 +65,7 @@ class BatchRefused(FunnelError):
         self.problems = problems
 
 
-@dataclass
+@valueclass
 class BatchResult:
     created: list[Record]
     updated: list[Record]

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from ..store.paths import KEEP_FILE, SCHEMA_FILE
 from ..store.workspace import WorkspaceError
+from ..valueclass import field, valueclass
 
 RECORD_DIRS = ("contacts", "deals")
 # what .gitignore must hold, with the forms of it a person may have written: the temp files a killed write
@@ -23,7 +23,7 @@ RECORD_DIRS = ("contacts", "deals")
 IGNORED = ((".*.tmp", "*.tmp"),)
 
 
-@dataclass
+@valueclass
 class Initialised:
     root: Path
     created: list[str] = field(default_factory=list)  # relative paths, in the order made
