@@ -753,17 +753,19 @@ def summary_values(deals: list[Record], name: str, schema: Schema) -> list:
 
 # -- writes refresh their own row ------------------------------------------------------------------------------
 
-def record_written(root: Path, schema: Schema, record: Record, data: bytes) -> None:
+def record_written(root: Path, schema: Schema, record: Record, data: bytes, cache: Cache | None = None) -> None:
     """A write just replaced `record.path` with `data` (under the workspace lock): its row now says so, so the
     next command finds the cache fresh. Quietly nothing when there is no cache, or the cache is for another
-    schema. An invalid record loses its row."""
+    schema. An invalid record loses its row. `cache`: the write's own open connection (its Lookup's), used and
+    left open; else one is opened and closed here."""
     try:
         schema_bytes = (root / SCHEMA_FILE).read_bytes()
         checked_ns = time.time_ns()
         info = os.stat(root / record.path)
     except OSError:
         return
-    cache = Cache.open(root, create=False)
+    own = cache is None
+    cache = Cache.open(root, create=False) if own else cache
     if cache is None:
         return
     try:
@@ -782,7 +784,8 @@ def record_written(root: Path, schema: Schema, record: Record, data: bytes) -> N
     except sqlite3.Error:
         pass
     finally:
-        cache.close()
+        if own:
+            cache.close()
 
 
 # -- attachment hashes --------------------------------------------------------------------------------------------
@@ -793,17 +796,27 @@ class HashCache:
 
     def __init__(self, root: Path):
         self.root = root
-        self.entries: dict[str, tuple] = {}
+        self._entries: dict[str, tuple] | None = None  # read on the first attachment: most writes have none
         self.changed: dict[str, tuple] = {}
         self.started_ns = time.time_ns()
-        cache = self._open(create=False)
-        if cache is not None:
-            try:
-                self.entries = {row[0]: row[1:] for row in cache.db.execute("SELECT * FROM hashes")}
-            except sqlite3.Error:
-                pass
-            finally:
-                cache.close()
+        # a connection this process has open already (a write's Lookup), read through instead of opening a
+        # second one: closing that would drop the first one's POSIX locks (see Cache.open)
+        self.shared: Cache | None = None
+
+    @property
+    def entries(self) -> dict[str, tuple]:
+        if self._entries is None:
+            self._entries = {}
+            cache = self.shared or self._open(create=False)
+            if cache is not None:
+                try:
+                    self._entries = {row[0]: row[1:] for row in cache.db.execute("SELECT * FROM hashes")}
+                except sqlite3.Error:
+                    pass
+                finally:
+                    if cache is not self.shared:
+                        cache.close()
+        return self._entries
 
     def _open(self, create: bool) -> Cache | None:
         try:

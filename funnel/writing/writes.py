@@ -211,6 +211,7 @@ class Transaction(LockedWorkspace):
 
             try:
                 self.lookup = Lookup(self.root, workspace_schema(self.root))
+                self.hashes.shared = self.lookup.cache  # one connection for the whole write
                 return self.lookup.workspace([])
             except NoIndex:
                 pass
@@ -221,6 +222,7 @@ class Transaction(LockedWorkspace):
 
     def closing(self) -> None:
         if self.lookup is not None:
+            self.hashes.shared = None
             self.lookup.close()
             self.lookup = None
 
@@ -398,11 +400,12 @@ class Transaction(LockedWorkspace):
         refuse_outside(self.root, record_path)
         folder = record_path.rsplit("/", 1)[0]
         temps = self.lookup.temp_names.get(folder) if self.lookup is not None else None
-        self.closing()  # judged: the index is done with, and record_written opens the cache again
         # under the lock no other write is under way: a temp file of ours is a killed write's leftover
         remove_stale_temp_files(self.root / folder, temps)
         atomic_write(self.root / record_path, data)
-        record_written(self.root, self.schema, new, data)  # the cache's row, in the same lock
+        # the cache's row, in the same lock, through the index's connection when it has one (one per process)
+        record_written(self.root, self.schema, new, data, self.lookup.cache if self.lookup is not None else None)
+        self.closing()
         return new, warnings
 
 
