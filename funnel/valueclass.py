@@ -16,6 +16,7 @@ A leaf like errors.py: it imports nothing of funnel, so every layer, frontmatter
 from __future__ import annotations
 
 from operator import attrgetter
+from types import MemberDescriptorType
 from typing import Any, Callable
 
 __all__ = ["valueclass", "field", "fields", "FrozenInstanceError"]
@@ -81,6 +82,8 @@ def _make(cls, frozen: bool, order: bool):
         if _is_class_var(annotation):
             continue
         declared = own.get(name, _NO_DEFAULT)
+        if isinstance(declared, MemberDescriptorType):  # the field's slot (the class declares __slots__)
+            declared = _NO_DEFAULT
         spec = declared if isinstance(declared, _Field) else _Field(declared)
         if isinstance(declared, _Field):  # as dataclasses: the class keeps the default, or no attribute at all
             if spec.default is _NO_DEFAULT:

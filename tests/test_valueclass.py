@@ -17,6 +17,7 @@ from funnel.frontmatter.editing import _Entry, _Style
 from funnel.frontmatter.reader import ParsedText, Problem, parse_record_text
 from funnel.git.commit import Committer
 from funnel.git.repo import FileChange, LoggedCommit, Repository
+from funnel.importing.sources import Row
 from funnel.model.checks import CheckRun, Diagnostic, from_problem
 from funnel.model import conditions as c
 from funnel.model.records import Record, Workspace
@@ -142,7 +143,7 @@ FROZEN.update({cls: False for cls in (FieldSpec, Kind, Schema, Record, Column, W
                                       CheckOutcome, Edit, WriteResult)})
 # plain dataclasses: never hashable
 CHANGEABLE = (Problem, ParsedText, Workspace, BoardCard, BoardColumn, Inputs, CheckRun, LoggedCommit, Committer,
-              _Style, _Entry)
+              _Style, _Entry, Row)
 
 
 def conditions_in(condition):
@@ -183,7 +184,7 @@ def instances() -> dict[type, list]:
     values += [from_problem(record.path, problem) for problem in values if isinstance(problem, Problem)]
     change = FileChange("M", record.path, record.path, "0" * 39 + "1", None)
     repository = Repository(Path("/nowhere"), Path("/nowhere/.git"), "")
-    values += [change, repository, Committer(repository),
+    values += [change, repository, Committer(repository), Row(2, {"name": "Иванов"}),
                LoggedCommit("1" * 40, datetime(2026, 3, 14, tzinfo=timezone.utc), "me", "deal d-pump0001", [change])]
     values += list(schema.stages)
     for kind in (schema.contacts, schema.deals):
@@ -246,6 +247,23 @@ def test_each_converted_class_keeps_its_contract(cls, instances):
                 hash(value)
             setattr(twin, changed, new)
             assert twin == other and twin != value
+
+
+WRITTEN_OUT = [cls for cls in (*FROZEN, *CHANGEABLE) if "__init__" in cls.__dict__]  # made by the thousand
+
+
+@pytest.mark.parametrize("cls", WRITTEN_OUT, ids=lambda cls: cls.__qualname__)
+def test_an_init_written_out_agrees_with_the_declared_fields(cls, instances):
+    assert {Record, ParsedText, Problem, Visit, Unmet, Diagnostic, BoardCard, Row} <= set(WRITTEN_OUT)
+    value = instances[cls][0]
+    declared = cls.__value_fields__
+    assert cls(*(getattr(value, name) for name in cls.__match_args__)) == value  # positions in the declared order
+    required = {name: getattr(value, name) for name, spec in declared.items() if not spec.optional}
+    made, again = cls(**required), cls(**required)
+    for name, spec in declared.items():
+        assert getattr(made, name) == (spec.make() if spec.optional else required[name]), name
+        if spec.factory is not None:
+            assert getattr(made, name) is not getattr(again, name), name  # made anew for each value
 
 
 def test_hash_and_equality_reach_into_nested_conditions():

@@ -69,6 +69,13 @@ class Problem:
     message: str
     severity: str = "error"
 
+    def __init__(self, line, column, code, message, severity="error"):  # as many as a file has: written out
+        self.line = line
+        self.column = column
+        self.code = code
+        self.message = message
+        self.severity = severity
+
 
 @valueclass
 class ParsedText:
@@ -80,6 +87,14 @@ class ParsedText:
     body: str = ""
     has_bom: bool = False
     crlf: bool = False
+
+    def __init__(self, tree, positions, problems=None, body="", has_bom=False, crlf=False):  # one per file read
+        self.tree = tree
+        self.positions = positions
+        self.problems = [] if problems is None else problems
+        self.body = body
+        self.has_bom = has_bom
+        self.crlf = crlf
 
 
 def decode(data: bytes) -> tuple[str | None, Problem | None]:

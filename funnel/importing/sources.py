@@ -32,6 +32,10 @@ class Row:
     line: int  # where the row starts (CSV, JSON Lines) or the item's number (a JSON array)
     cells: dict[str, Any]  # column -> text (CSV) or JSON value (str, Decimal, list, dict, None)
 
+    def __init__(self, line, cells):  # one per row of the file: written out
+        self.line = line
+        self.cells = cells
+
 
 @valueclass
 class Table:

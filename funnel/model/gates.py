@@ -28,6 +28,9 @@ class Unmet:
     fields: tuple[str, ...]  # the fields the requirement names, to point the message at
     stage: str | None = None  # the stage whose gate this is; None for the kind's own requirements and rules
 
+    def __init__(self, message, severity, code, fields, stage=None):  # one per unmet requirement: written out
+        self.__dict__.update(message=message, severity=severity, code=code, fields=fields, stage=stage)
+
 
 def gate_stages(schema: Schema, stage_id: str | None, lost_from: Stage | None = None) -> list[Stage]:
     """The stages whose gates a deal in `stage_id` must meet, in pipeline order (`lost_from`: the active stage a

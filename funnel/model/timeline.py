@@ -151,6 +151,9 @@ class Visit:
     entered: datetime
     left: datetime | None
 
+    def __init__(self, stage, entered, left):  # one per stay of every deal a report walks: written out
+        self.__dict__.update(stage=stage, entered=entered, left=left)
+
     def days(self, today: date | None = None) -> float | None:
         """Its length in (fractional) days; an open visit counts whole days up to `today` (None without one)."""
         if self.left is not None:
