@@ -131,3 +131,71 @@ def test_a_record_imported_with_historical_passes_staged(repo, run):
     git(repo, "add", "-A")
     result = check_staged(run, repo)
     assert result.exit_code == 0, result.stdout
+
+
+RELATED_CONTACT = CONTACT.replace("c-ivanov01", "c-petrov01").replace("Иванов Пётр Сергеевич", "Петров Иван")
+
+
+def _starting(day: str, stage: str) -> str:
+    return f"  - {{stage: lead, at: 2026-{day}T10:00:00+03:00}}\n  - {{stage: {stage}, at: 2026-04-20T10:00:00+03:00}}\n"
+
+
+@pytest.fixture
+def neighbours(workspace):
+    """A company's deals, several with problems of their own, committed: the records a staged change of that
+    company's deals makes `check --staged` judge again (before and after the commit)."""
+    root = workspace({
+        "contacts/c-ivanov01.md": CONTACT,
+        "contacts/c-petrov01.md": RELATED_CONTACT,
+        "contacts/c-sidorov01.md": CONTACT.replace("c-ivanov01", "c-sidorov01").replace("Водоканал", "Теплосеть"),
+        # the company's first deal, in debt: a deal that starts earlier makes it a repeat client
+        "deals/d-first01.md": full_deal("d-first01", "proposal", history=_starting("03-10", "proposal")).replace(
+            "debt_check: clear", "debt_check: debt"),
+        # a repeat client already (d-first01 is prior), with a proposals warning: old problems, at their fields
+        "deals/d-later01.md": full_deal("d-later01", "decision", drop=("debt_check", "proposals"),
+                                        extra="proposals:\n  - {option: one, equipment: X, price: 1}\n",
+                                        history=_starting("04-01", "decision")).replace(
+                                            "contact: c-ivanov01", "contact: c-petrov01"),
+        # a rule broken since long ago, pointed at its field
+        "deals/d-old01.md": full_deal("d-old01", "needs", history=_starting("04-02", "needs")).replace(
+            "prepayment_amount: 625000", "prepayment_amount: 9999999"),
+        # names a contact the commit deletes
+        "deals/d-sid01.md": full_deal("d-sid01", "needs").replace("contact: c-ivanov01", "contact: c-sidorov01"),
+        # its working file differs from what the index holds (read from git, not from the cache)
+        "deals/d-dirty01.md": full_deal("d-dirty01", "proposal", drop=("debt_check",),
+                                        history=_starting("03-12", "proposal")),
+    })
+    return make_repo(root)
+
+
+def test_what_a_change_causes_in_its_neighbours_is_pointed_at_exactly(neighbours, run):
+    repo = neighbours
+    # the records are read through the cache as the working tree holds them
+    assert run("check", "--root", str(repo)).exit_code == 1
+    dirty = repo / "deals/d-dirty01.md"
+    dirty.write_text(dirty.read_text(encoding="utf-8") + "Неготовая заметка\n", encoding="utf-8")
+    (repo / "deals/d-early01.md").write_text(
+        full_deal("d-early01", "lead", history="  - {stage: lead, at: 2026-03-01T10:00:00+03:00}\n"),
+        encoding="utf-8")
+    (repo / "deals/d-copy01.md").write_text(full_deal("d-copy01", "needs").replace("id: d-copy01", "id: d-old01"),
+                                            encoding="utf-8")
+    git(repo, "add", "deals/d-early01.md", "deals/d-copy01.md")
+    git(repo, "rm", "-q", "contacts/c-sidorov01.md")
+    first = check_staged(run, repo)
+    assert first.stdout == STAGED_NEIGHBOURS, first.stdout
+    assert first.exit_code == 1 and first.stderr == "8 staged files checked: 7 errors, 0 warnings\n", first.stderr
+    again = check_staged(run, repo)  # with every unchanged record from the cache now
+    assert (again.stdout, again.stderr, again.exit_code) == (first.stdout, first.stderr, 1)
+
+
+# what today's check --staged prints for the commit above: every position is the file's own (no 1:1 of a record
+# read without positions), the old problems of the neighbours (d-later01's proposals, d-old01's prepayment) left out
+STAGED_NEIGHBOURS = """\
+deals/d-copy01.md:2:1: error: id 'd-old01' differs from the file name 'd-copy01.md' [id-mismatch]
+deals/d-copy01.md:2:1: error: id 'd-old01' is also used by deals/d-old01.md [duplicate-id]
+deals/d-dirty01.md:3:1: error: debt_check (Debt check): must be clear (Clear) — repeat client: earlier deal d-early01 (gate of stage 'proposal') [gate]
+deals/d-first01.md:14:1: error: debt_check (Debt check): must be clear (Clear) — repeat client: earlier deal d-early01 (gate of stage 'proposal') [gate]
+deals/d-later01.md:3:1: error: debt_check (Debt check): must be clear (Clear) — repeat client: earlier deal d-early01 (gate of stage 'proposal') [gate]
+deals/d-old01.md:2:1: error: id 'd-old01' is also used by deals/d-copy01.md [duplicate-id]
+deals/d-sid01.md:5:10: error: contact: no contact with id 'c-sidorov01' [dangling-reference]
+"""
