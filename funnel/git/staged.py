@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from ..model.checks import Diagnostic, check_workspace, from_problem
+from ..model.checks import Diagnostic, check_workspace, from_problem, in_place_order
 from ..model.gates import GateContext, prior_deal_groupings
 from ..model.records import Record, Workspace, build_record
 from ..model.schema import KIND_OF_DIR, Schema, SchemaError, parse_schema
@@ -157,17 +157,42 @@ def _check_changes(root: Path, schema: Schema, index: _Index, changed: set[str],
                                     shared_with=None if contacts_changed else after_context)
     related = _related(schema, records, changed, (after_context, [staged[p] for p in changed if p in staged]),
                        (before_context, list(before.values())))
+    after = check_workspace(Workspace(root, schema, records), changed, digest, after_context)
     if related:
-        # the neighbours are judged twice (after and before the commit): read them with exact positions
-        fresh = _from_blobs(index, schema, {path: index.files[path] for path in related})
-        records = [fresh.get(record.path, record) for record in records]
-        base_records = [fresh.get(record.path, record) for record in base_records]
-    after = check_workspace(Workspace(root, schema, records), changed | related, digest, after_context)
+        after = in_place_order(after + _new_in_neighbours(root, schema, index, sorted(related), digest,
+                                                          (records, after_context), (base_records, before_context)))
     after += _imported_at_changes(staged, before)
-    if not related:
-        return _outcome(after, len(changed))
-    known = set(check_workspace(Workspace(root, schema, base_records), related, digest, before_context))
-    return _outcome([d for d in after if d.path in changed or d not in known], len(changed | related))
+    return _outcome(after, len(changed | related))
+
+
+NEIGHBOURS_AT_ONCE = 2000  # neighbours read with positions at a time (~6 kB each)
+
+
+def _new_in_neighbours(root: Path, schema: Schema, index: _Index, related: list[str], digest,
+                       after: tuple[list[Record], GateContext], before: tuple[list[Record], GateContext]
+                       ) -> list[Diagnostic]:
+    """The problems of the neighbours (unchanged records judged again) that the commit causes: each is judged
+    after the commit and, when it has a problem then, before it; only what is new counts. They are read from
+    git with exact positions, as what is printed points at them, and a part at a time: a company's 16,000 deals
+    at 100,000 were a third of the memory when held at once. A record's diagnostics depend only on itself, the
+    context and which paths share its id, so judging a part at a time changes none of them."""
+    found: list[Diagnostic] = []
+    for start in range(0, len(related), NEIGHBOURS_AT_ONCE):
+        part = {path: index.files[path] for path in related[start:start + NEIGHBOURS_AT_ONCE]}
+        fresh = _from_blobs(index, schema, part)
+        now = _judged(root, schema, fresh, after, set(part), digest)
+        if now:
+            known = set(_judged(root, schema, fresh, before, {d.path for d in now}, digest))
+            found += [d for d in now if d not in known]
+    return found
+
+
+def _judged(root: Path, schema: Schema, fresh: dict[str, Record], state: tuple[list[Record], GateContext],
+            only: set[str], digest) -> list[Diagnostic]:
+    """check_workspace of the records at `only` in one state, with `fresh` in place of their other versions."""
+    records, context = state
+    return check_workspace(Workspace(root, schema, [fresh.get(record.path, record) for record in records]), only,
+                           digest, context)
 
 
 def _imported_at_changes(staged: dict[str, Record], before: dict[str, Record]) -> list[Diagnostic]:

@@ -104,7 +104,7 @@ def check_workspace(workspace: Workspace, only: set[str] | None = None,
         if only is not None and record.path not in only:
             continue
         found.extend(check_record(record, run))
-    return _in_place_order(found + workspace_diagnostics(run, only))
+    return in_place_order(found + workspace_diagnostics(run, only))
 
 
 def check_record(record: Record, run: CheckRun) -> list[Diagnostic]:
@@ -153,7 +153,7 @@ class StreamingCheck:
         for record in self.pending:
             self.found.extend(check_record(record, run))
         self.pending = []
-        return _in_place_order(self.found + workspace_diagnostics(run, self.only))
+        return in_place_order(self.found + workspace_diagnostics(run, self.only))
 
 
 class NeedsWorkspace(Exception):
@@ -189,7 +189,7 @@ def workspace_diagnostics(run: CheckRun, only: set[str] | None) -> list[Diagnost
     return [d for check in WORKSPACE_CHECKS for d in check(run) if only is None or d.path in only]
 
 
-def _in_place_order(found: list[Diagnostic]) -> list[Diagnostic]:
+def in_place_order(found: list[Diagnostic]) -> list[Diagnostic]:
     # stable: problems at one place keep the order they were found in (gates in pipeline order)
     return sorted(found, key=lambda d: (d.path, d.line, d.column))
 
