@@ -696,23 +696,28 @@ def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | Non
                         (directory,)).fetchone()
     if stored is None:
         return
-    names = stored[0].split("\0") if stored[0] else []
     keys = array("q")
     keys.frombytes(stored[1])
     flags, trusted = bytearray(stored[2]), bytearray(stored[3])
-    index = bisect.bisect_left(names, name)
-    present = index < len(names) and names[index] == name
-    if not present:
+    key = array("q", stat_key or (0, 0, 0, 0))
+    padded = f"\0{stored[0]}\0"
+    at = padded.find(f"\0{name}\0") if stored[0] else -1
+    if at != -1:  # a file the listing holds (a set, a move): its place counted in C, the names left as they are
+        index = padded.count("\0", 0, at)
+        keys[index * 4:index * 4 + 4] = key
+        names_text = stored[0]
+    else:
+        names = stored[0].split("\0") if stored[0] else []
+        index = bisect.bisect_left(names, name)
         names.insert(index, name)
-        keys[index * 4:index * 4] = array("q", stat_key or (0, 0, 0, 0))
+        keys[index * 4:index * 4] = key
         flags.insert(index, 0)
         trusted.insert(index, 0)
-    else:
-        keys[index * 4:index * 4 + 4] = array("q", stat_key or (0, 0, 0, 0))
+        names_text = "\0".join(names)
     flags[index] = 1 if stat_key is not None else 0
     trusted[index] = 0  # a new row: what git's index proved of the old one is moot
     db.execute("UPDATE listing SET names = ?, keys = ?, flags = ?, trusted = ? WHERE directory = ?",
-               ("\0".join(names), keys.tobytes(), bytes(flags), bytes(trusted), directory))
+               (names_text, keys.tobytes(), bytes(flags), bytes(trusted), directory))
 
 
 def _has(names: list[str], name: str) -> bool:
