@@ -17,6 +17,7 @@ from funnel.frontmatter.editing import _Entry, _Style
 from funnel.frontmatter.reader import ParsedText, Problem, parse_record_text
 from funnel.git.commit import Committer
 from funnel.git.repo import FileChange, LoggedCommit, Repository
+from funnel.importing.importer import Planned
 from funnel.importing.sources import Row
 from funnel.model.checks import CheckRun, Diagnostic, from_problem
 from funnel.model import conditions as c
@@ -33,6 +34,7 @@ from funnel.views.checking import CheckOutcome
 from funnel.views.listing import Listing
 from funnel.views.query import Column, Where, column, parse_where
 from funnel.views.reports import Inputs, Period, PeriodError
+from funnel.writing.batch import NewRecord, RecordUpdate
 from funnel.writing.writes import Edit, WriteResult
 
 
@@ -143,7 +145,7 @@ FROZEN.update({cls: False for cls in (FieldSpec, Kind, Schema, Record, Column, W
                                       CheckOutcome, Edit, WriteResult)})
 # plain dataclasses: never hashable
 CHANGEABLE = (Problem, ParsedText, Workspace, BoardCard, BoardColumn, Inputs, CheckRun, LoggedCommit, Committer,
-              _Style, _Entry, Row)
+              _Style, _Entry, Row, NewRecord, RecordUpdate, Planned)
 
 
 def conditions_in(condition):
@@ -184,6 +186,8 @@ def instances() -> dict[type, list]:
     values += [from_problem(record.path, problem) for problem in values if isinstance(problem, Problem)]
     change = FileChange("M", record.path, record.path, "0" * 39 + "1", None)
     repository = Repository(Path("/nowhere"), Path("/nowhere/.git"), "")
+    values += [NewRecord("contact", {"name": "Иванов"}, origin=2), RecordUpdate(record, {"owner": "petrova"}),
+               Planned("update", 2, record.id, record.path, ["owner"])]
     values += [change, repository, Committer(repository), Row(2, {"name": "Иванов"}),
                LoggedCommit("1" * 40, datetime(2026, 3, 14, tzinfo=timezone.utc), "me", "deal d-pump0001", [change])]
     values += list(schema.stages)
@@ -254,7 +258,8 @@ WRITTEN_OUT = [cls for cls in (*FROZEN, *CHANGEABLE) if "__init__" in cls.__dict
 
 @pytest.mark.parametrize("cls", WRITTEN_OUT, ids=lambda cls: cls.__qualname__)
 def test_an_init_written_out_agrees_with_the_declared_fields(cls, instances):
-    assert {Record, ParsedText, Problem, Visit, Unmet, Diagnostic, BoardCard, Row} <= set(WRITTEN_OUT)
+    assert {Record, ParsedText, Problem, Visit, Unmet, Diagnostic, BoardCard, Row, NewRecord, RecordUpdate,
+            Planned} <= set(WRITTEN_OUT)
     value = instances[cls][0]
     declared = cls.__value_fields__
     assert cls(*(getattr(value, name) for name in cls.__match_args__)) == value  # positions in the declared order

@@ -46,6 +46,13 @@ class Planned:
     path: str | None = None
     fields: list[str] = field(default_factory=list)  # what an update changes
 
+    def __init__(self, action, line, record_id=None, path=None, fields=None):  # one per row: written out
+        self.action = action
+        self.line = line
+        self.record_id = record_id
+        self.path = path
+        self.fields = [] if fields is None else fields
+
 
 @valueclass
 class ImportSummary:

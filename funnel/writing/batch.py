@@ -42,6 +42,12 @@ class NewRecord:
     body: str = ""
     origin: Any = None  # the caller's tag (an import's row), handed back with its problems
 
+    def __init__(self, kind, values, body="", origin=None):  # one per imported row: written out
+        self.kind = kind
+        self.values = values
+        self.body = body
+        self.origin = origin
+
 
 @valueclass
 class RecordUpdate:
@@ -49,6 +55,12 @@ class RecordUpdate:
     changes: dict[str, Any]  # field -> new typed value (None removes it)
     history: list[dict] = field(default_factory=list)  # entries to append
     origin: Any = None
+
+    def __init__(self, record, changes, history=None, origin=None):  # one per imported row: written out
+        self.record = record
+        self.changes = changes
+        self.history = [] if history is None else history
+        self.origin = origin
 
 
 @valueclass(frozen=True)
