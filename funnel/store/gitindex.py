@@ -33,13 +33,13 @@ from .owndir import git_directory
 
 TRUSTING = ["-c", "core.fsmonitor=false", "-c", "core.checkStat=default", "-c", "core.trustctime=true",
             "-c", "core.ignoreStat=false", "-c", "core.untrackedCache=false", "--no-optional-locks"]
-REGULAR_MODES = (b"100644", b"100755")
+REGULAR_MODES = ("100644", "100755")
 # ce_flags git prints with --debug that leave an entry plain: CE_EXTENDED and the name length; anything else
 # (CE_VALID = assume-unchanged 0x8000, CE_FSMONITOR_VALID, CE_INTENT_TO_ADD, CE_SKIP_WORKTREE, the stage) is not
 PLAIN_FLAGS = 0x4FFF
 # `ls-files --stage --debug -z`: "MODE OID STAGE\tPATH\0" then five lines of the entry's stat
-_ENTRY = re.compile(rb"(\d+) ([0-9a-f]+) (\d)\t([^\0]*)\0  ctime: (\d+):\d+\n  mtime: [^\n]*\n  dev: [^\n]*\n"
-                    rb"  uid: [^\n]*\n  size: \d+\tflags: ([0-9a-f]+)\n")
+_ENTRY = re.compile(r"(\d+) ([0-9a-f]+) (\d)\t([^\0]*)\0  ctime: (\d+):\d+\n  mtime: [^\n]*\n  dev: [^\n]*\n"
+                    r"  uid: [^\n]*\n  size: \d+\tflags: ([0-9a-f]+)\n")
 _NOFOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -87,11 +87,9 @@ class GitIndex:
         out = _git(self.root, ["ls-files", "--stage", "--debug", "-z", "--", *folders])
         if out is None:
             return None
-        found = {}
-        for mode, oid, stage, path, ctime, flags in _ENTRY.findall(out):
-            if stage == b"0" and mode in REGULAR_MODES and not int(flags, 16) & ~PLAIN_FLAGS:
-                found[path.decode("utf-8", "surrogateescape")] = (oid.decode(), int(ctime))
-        return found
+        return {path: (oid, int(ctime))  # decoded once, as a whole: 130,000 paths are no 130,000 decodes
+                for mode, oid, stage, path, ctime, flags in _ENTRY.findall(out.decode("utf-8", "surrogateescape"))
+                if stage == "0" and mode in REGULAR_MODES and (flags == "0" or not int(flags, 16) & ~PLAIN_FLAGS)}
 
     def dirty(self, folders: list[str]) -> "Dirty":
         """Paths (relative to the workspace) under `folders` whose stat differs from their index entry, or that

@@ -473,27 +473,30 @@ def _claim(cache: Cache, git: GitIndex, folders: list[str], scan: tuple | None =
     proven_ns, scanned = scan if scan is not None else (None, {})
     try:
         with cache.transaction() as db:
-            rows = {path: (blob, (proven_ns if path.partition("/")[0] in scanned else checked_ns) // 1_000_000_000)
-                    for path, blob, checked_ns in db.execute("SELECT path, blob, checked_ns FROM files")}
+            listings = db.execute("SELECT directory, names, keys, flags FROM listing").fetchall()
+            if any(directory in scanned and scanned[directory] != (names_text, keys, flags)
+                   for directory, names_text, keys, flags in listings):
+                return None  # a write changed a listing since the scan proved it: nothing written, no claim
+            # one pass over the rows: the paths whose row git's entry proves (gitindex's docstring)
+            trusting = set()
+            get = entries.get
+            for path, blob, second in db.execute("SELECT path, blob, checked_ns / 1000000000 FROM files"):
+                entry = get(path)
+                if entry is not None and entry[0] == blob:
+                    if proven_ns is not None and path[:path.find("/")] in scanned:
+                        second = proven_ns // 1_000_000_000
+                    if entry[1] < second:
+                        trusting.add(path)
+                    else:
+                        waiting = True
             updates = []
-            for directory, names_text, keys, flags in db.execute(
-                    "SELECT directory, names, keys, flags FROM listing").fetchall():
-                if directory in scanned and scanned[directory] != (names_text, keys, flags):
-                    return None  # a write changed it since the scan proved it: nothing written, no claim
-                trusted = bytearray(len(flags))
+            for directory, names_text, _, flags in listings:
                 if scan is not None and directory not in scanned:
-                    updates.append((bytes(trusted), directory))  # a folder not listed this time: nothing trusted
-                    continue
-                for index, name in enumerate(names_text.split("\0") if names_text else ()):
-                    path = f"{directory}/{name}"
-                    entry = entries.get(path)
-                    if entry is not None and flags[index]:
-                        row = rows.get(path)
-                        if row is not None and row[0] == entry[0]:
-                            if entry[1] < row[1]:
-                                trusted[index] = 1
-                            else:
-                                waiting = True
+                    trusted = bytearray(len(flags))  # a folder not listed this time: nothing trusted
+                else:
+                    prefix = directory + "/"
+                    trusted = bytearray(map(and_, flags, [prefix + name in trusting
+                                                          for name in (names_text.split("\0") if names_text else ())]))
                 updates.append((bytes(trusted), directory))
                 proven += trusted.count(1)
                 listed += len(trusted)
