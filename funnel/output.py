@@ -86,9 +86,18 @@ SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def write_json(data: Any, stream=None) -> None:
+    """`json_text(data, indent=2)` written a batch of the encoder's pieces at a time: an indented document is
+    made by json's Python encoder as millions of small pieces (a 100,000-deal board held 230 MB of them before
+    the join), and json.dump would hand the stream each piece alone."""
     stream = stream or sys.stdout
-    # one write: json.dump would hand the stream a million small pieces for a big workspace
-    stream.write(json_text(data, indent=2) + "\n")
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2, default=_json_default)
+    batch: list[str] = []
+    for piece in encoder.iterencode(data):
+        batch.append(piece)
+        if len(batch) == 8192:
+            stream.write(_valid_utf8("".join(batch)))  # a surrogate is one piece's character: never split
+            batch = []
+    stream.write(_valid_utf8("".join(batch)) + "\n")
 
 
 def write_lines(lines: Iterable[str], stream=None, styled: bool = False) -> None:

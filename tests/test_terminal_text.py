@@ -209,3 +209,17 @@ def test_completion_descriptions_are_one_safe_line(workspace, monkeypatch):
     completer = get_completion_class("zsh")(main, {}, "funnel", "_FUNNEL_COMPLETE")
     helps = [item.help for item in completer.get_completions(["show"], "d-")]
     assert helps == ["Evil\\x1b]0;pwned\\x07 second line"]
+
+
+def test_json_is_written_in_batches_equal_to_the_whole_text():
+    import io
+
+    from funnel.output import json_text, write_json
+
+    # more than one batch of the encoder's pieces, a surrogate (a file name that was not UTF-8) among them
+    data = {"deals": [{"id": f"d-{n:08d}", "name": "Иванов \udcff" if n == 5000 else "Пётр", "n": n}
+                      for n in range(10000)]}
+    stream = io.StringIO()
+    write_json(data, stream)
+    assert stream.getvalue() == json_text(data, indent=2) + "\n"
+    assert "\\\\xff" in stream.getvalue() and "\udcff" not in stream.getvalue()

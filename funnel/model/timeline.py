@@ -191,6 +191,13 @@ class Timeline:
 
     @cached_property
     def runs(self) -> list[tuple[Stage, datetime]]:
+        return self.read_runs()
+
+    def read_runs(self) -> list[tuple[Stage, datetime]]:
+        """`runs`, made anew and not kept: a report that walks each deal's runs once (velocity) holds one deal's
+        at a time, not 100,000 deals' lists."""
+        if "runs" in self.__dict__:
+            return self.runs
         stage_by_id = self.pipeline.stage_by_id
         if self.summary is not None:
             fromiso = datetime.fromisoformat

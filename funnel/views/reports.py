@@ -323,7 +323,7 @@ def velocity_report(timelines: list[Timeline], inputs: Inputs) -> dict:
     waiting: dict[str, list[int]] = {stage.id: [] for stage in schema.active_stages}
     every_visit = period.unbounded
     for item in timelines:
-        runs = item.runs
+        runs = item.read_runs()
         if not runs:
             continue
         for (stage, start), (_, end) in zip(runs, runs[1:]):  # a visit ends when the next run begins
@@ -337,7 +337,7 @@ def velocity_report(timelines: list[Timeline], inputs: Inputs) -> dict:
         "median_days": _median(done[stage.id]), "mean_days": _mean(done[stage.id]),
         "open": len(waiting[stage.id]), "open_median_days": _median(waiting[stage.id]),
     } for stage in schema.active_stages]
-    cycles = [(item.closed_at - item.runs[0][1]).total_seconds() / DAY
+    cycles = [(item.closed_at - item.read_runs()[0][1]).total_seconds() / DAY
               for item in closed_in(timelines, "won", period) if item.closed_at is not None]
     return {
         "stages": rows,
