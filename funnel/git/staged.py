@@ -184,6 +184,8 @@ def _new_in_neighbours(root: Path, schema: Schema, index: _Index, related: list[
         if now:
             known = set(_judged(root, schema, fresh, before, {d.path for d in now}, digest))
             found += [d for d in now if d not in known]
+        for _, context in (after, before):
+            context.forget(fresh.values())  # a deal asked about its prior deal left its keys there
     return found
 
 

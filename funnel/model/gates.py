@@ -199,6 +199,14 @@ class GateContext:
         return GateContext(self.contacts.values(), [d for d in self.deals if d.id != record.id] + [record],
                            writing=record.id, _keys=self._keys, _parent=self)
 
+    def forget(self, records) -> None:
+        """Drop the counterparty keys worked out for `records` while they were judged (records that are not this
+        context's own, e.g. neighbours read again with positions): each entry holds its record, so a caller that
+        judges many a part at a time would otherwise keep every part."""
+        judged = {id(record) for record in records}
+        for key in [key for key in self._keys if key[0] in judged]:
+            del self._keys[key]
+
     def contact_of(self, deal):
         contact_id = deal.fields.get("contact")
         return self.contacts.get(contact_id) if isinstance(contact_id, str) else None
