@@ -168,7 +168,10 @@ def neighbours(workspace):
     return make_repo(root)
 
 
-def test_what_a_change_causes_in_its_neighbours_is_pointed_at_exactly(neighbours, run):
+@pytest.mark.parametrize("at_once", [2000, 2])
+def test_what_a_change_causes_in_its_neighbours_is_pointed_at_exactly(neighbours, run, monkeypatch, at_once):
+    # the neighbours are judged a part at a time (2,000 at once): in parts of 2 here, the same lines
+    monkeypatch.setattr("funnel.git.staged.NEIGHBOURS_AT_ONCE", at_once)
     repo = neighbours
     # the records are read through the cache as the working tree holds them
     assert run("check", "--root", str(repo)).exit_code == 1

@@ -191,10 +191,14 @@ def _new_in_neighbours(root: Path, schema: Schema, index: _Index, related: list[
 
 def _judged(root: Path, schema: Schema, fresh: dict[str, Record], state: tuple[list[Record], GateContext],
             only: set[str], digest) -> list[Diagnostic]:
-    """check_workspace of the records at `only` in one state, with `fresh` in place of their other versions."""
+    """check_workspace of the records at `only` in one state, with `fresh` in place of their other versions. The
+    workspace judged holds them and the records that share an id with them, in the state's order: all that their
+    diagnostics read of it (the duplicate-id check), without indexing 100,000 ids for each part."""
     records, context = state
-    return check_workspace(Workspace(root, schema, [fresh.get(record.path, record) for record in records]), only,
-                           digest, context)
+    ids = {fresh.get(record.path, record).id for record in records if record.path in only}
+    ids.discard(None)
+    chosen = [fresh.get(record.path, record) for record in records if record.path in only or record.id in ids]
+    return check_workspace(Workspace(root, schema, chosen), only, digest, context)
 
 
 def _imported_at_changes(staged: dict[str, Record], before: dict[str, Record]) -> list[Diagnostic]:
