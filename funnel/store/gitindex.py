@@ -12,7 +12,11 @@ checked when the *claim* is made (lookup._claim) for the index as it is then:
   file's (the row's `checked_ns`). git compares whole seconds (a build without USE_NSEC, as most are): an edit
   in place in the same second as the entry's stat, mtime put back, looks clean to git forever. Any change
   made after the row was proven sets the file's ctime to that later second, which differs from the entry's, so
-  `diff-files` names the file; any change made before is in the row.
+  `diff-files` names the file; any change made before is in the row (or the scan's proof, right after a scan).
+
+The third rule alone proves the row (a file git does not name kept the entry's ctime second, so it has not
+changed since the row was proven); the blob rule is a second, independent check, and keeps the claim to files
+whose bytes git itself holds. Tests (tests/test_gittrust.py) break each of the other rules and fail.
 
 The claim holds for one index only: its identity is the index file's stat key and its trailing checksum (all
 zeros under `index.skipHash`: then a checksum of the whole file, taken here). git runs with settings a user's
