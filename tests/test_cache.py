@@ -540,3 +540,25 @@ def test_a_view_merges_snapshot_rows_edited_rows_invalid_files_and_links_in_path
         assert [dict(r.fields) for r in view.records if not r.broken] == \
                [r.fields for r in fresh.records if not r.broken]
         assert [r.problems[0].code for r in view.records if r.broken] == ["yaml-syntax", "link"]
+
+
+def test_rows_changed_since_the_snapshot_join_its_store_even_with_a_field_no_snapshot_row_holds(workspace):
+    files = {"contacts/c-ivanov01.md": CONTACT,
+             **{f"deals/d-aaaa000{n}.md": full_deal(f"d-aaaa000{n}", "lead") for n in range(1, 5)}}
+    root = workspace(files)
+    age_all(root)
+    cached(root)
+    snapshot = cached(root)
+    assert all(record.fields.get("next_action") is None for record in snapshot.records)  # no such column
+    edited = root / "deals/d-aaaa0002.md"
+    edited.write_text(full_deal("d-aaaa0002", "lead").replace("owner: ivanov", "owner: petrov\nnext_action: Позвонить"),
+                      encoding="utf-8")
+    (root / "deals/d-aaaa0009.md").write_text(full_deal("d-aaaa0009", "lead"), encoding="utf-8")  # a new file
+    age_all(root)
+    for _ in range(2):
+        view, fresh = cached(root), load_workspace(root)
+        stores = {record.fields._store for record in view.records if record.kind == "deal"}
+        assert len(stores) == 1  # every deal from one store: the snapshot's rows, then the two changed since
+        assert [(r.path, dict(r.fields), dict(r.unknown)) for r in view.records] == \
+               [(r.path, r.fields, r.unknown) for r in fresh.records]
+        assert view.records[2].fields["next_action"] == "Позвонить" and view.records[2].fields["owner"] == "petrov"

@@ -264,28 +264,32 @@ def fresh_records(cache: Cache, schema: Schema, folders: list[tuple[str, list[st
     # One read transaction holds the snapshot's columns and the rows outside it together: a snapshot another
     # command rebuilds meanwhile (its rows numbered anew) is never mixed in.
     with _ReadTransaction(db):
-        overlay = {row[0]: row[1:] for row in db.execute(
-            "SELECT path, kind, data, mtime_ns, ctime_ns, size, ino FROM files WHERE snap IS NULL")}
+        outside_rows: dict[str, list[tuple[str, str]]] = {}  # kind -> (path, data) of rows outside the snapshot
+        for path, kind, data in db.execute("SELECT path, kind, data FROM files WHERE snap IS NULL"):
+            if path not in afresh:
+                outside_rows.setdefault(kind, []).append((path, data))
         snapshot = _Snapshot(cache, schema)
-        special = set(overlay).union(afresh)  # paths whose record is not the snapshot's
         for kind, paths in folders:
-            store = snapshot.store(kind)
+            added = outside_rows.get(kind, [])
+            # the rows outside the snapshot join its store as rows of its own after the snapshot's: every record
+            # of the kind then reads its values from one store, column by column, as in the warm case
+            store = snapshot.store(kind, [json.loads(data) for _, data in added])
             snapped = store.paths
-            if paths == snapped and special.isdisjoint(paths):  # the warm case: the snapshot is the folder
-                unknown, ids = store.unknown, store.ids
-                cut = paths[0].index("/") + 1 if paths else 0  # the folder's "deals/": its stems by slicing
+            unknown, ids = store.unknown, store.ids
+            cut = paths[0].index("/") + 1 if paths else 0  # the folder's "deals/": its stems by slicing
+            if not added and paths == snapped and afresh.keys().isdisjoint(paths):  # the warm case
                 records += [CachedRecord(kind, path, CachedFields(store, row), unknown(row), ids[row], path[cut:-3])
                             for row, path in enumerate(paths)]
                 continue
             rows = {path: row for row, path in enumerate(snapped)}
+            rows.update((path, len(snapped) + index) for index, (path, _) in enumerate(added))
             for path in paths:
                 record = afresh.get(path)
                 if record is None:
-                    found = overlay.get(path)
-                    if found is not None:
-                        record = _record_from_row(schema, found[0], path, found[1], found[2:])
-                    elif path in rows:
-                        record = snapshot.record(kind, path, rows[path])
+                    row = rows.get(path)
+                    if row is not None:
+                        record = CachedRecord(kind, path, CachedFields(store, row), unknown(row), ids[row],
+                                              path[cut:-3])
                     else:  # its row went meanwhile (another command found the file changed): read the file
                         record = _read(schema, kind, path, os.path.join(root, path), 0, [])
                 if record is not None:
@@ -491,33 +495,33 @@ class _Snapshot:
         self.schema = schema
         self.stores: dict[str, ColumnStore] = {}
 
-    def store(self, kind: str) -> "ColumnStore":
+    def store(self, kind: str, added: list[dict] = ()) -> "ColumnStore":
+        """The kind's store; `added`: plain rows (row_data's) that follow the snapshot's rows in it."""
         store = self.stores.get(kind)
         if store is None:
-            store = self.stores[kind] = ColumnStore(self.cache, kind, self.schema.kind(kind).fields)
+            store = self.stores[kind] = ColumnStore(self.cache, kind, self.schema.kind(kind).fields, added)
         return store
-
-    def record(self, kind: str, relative: str, row: int) -> Record:
-        store = self.store(kind)
-        return CachedRecord(kind, relative, CachedFields(store, row), store.unknown(row), store.ids[row])
 
 
 class ColumnStore:
-    """The decoded-on-demand columns of one kind's snapshot. Reads every column's JSON text at once (one
-    query) and decodes a column on first touch; its values are typed one by one while few rows are read (a
-    write judges a handful of records) and as a whole column once many are (a view reads them all)."""
+    """The decoded-on-demand columns of one kind's snapshot, followed by `added` rows (plain rows of files
+    changed since the snapshot: rows len(paths)…). Reads every column's JSON text at once (one query) and decodes
+    a column on first touch; its values are typed one by one while few rows are read (a write judges a handful
+    of records) and as a whole column once many are (a view reads them all)."""
 
     WHOLE_AFTER = 64  # reads of a column before it is typed as a whole
 
-    def __init__(self, cache: Cache, kind: str, fields: dict[str, FieldSpec]):
+    def __init__(self, cache: Cache, kind: str, fields: dict[str, FieldSpec], added: list[dict] = ()):
         self._texts = dict(cache.db.execute("SELECT name, data FROM columns WHERE kind = ?", (kind,)))
         self._fields = fields
+        self._added = list(added)
         self._columns: dict[str, list] = {}  # typed as a whole
         self._plains: dict[str, list] = {}  # decoded, typed value by value
         self._reads: dict[str, int] = {}
-        self.names = tuple(name for name in fields if name in self._texts)
-        self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]"))
-        self.paths: list[str] = json.loads(self._texts.pop(PATHS, "[]"))  # the row order: each row's path
+        self.paths: list[str] = json.loads(self._texts.pop(PATHS, "[]"))  # the snapshot's row order: each row's path
+        self.names = tuple(name for name in fields if name in self._texts
+                           or any(row["f"].get(name) is not None for row in self._added))
+        self._unknown = json.loads(self._texts.pop(UNKNOWN, "[]")) + [row.get("u") for row in self._added]
         self._summaries: dict[str, list] = {}
         ids = self.column("id") or []
         self.ids = [value if isinstance(value, str) else None for value in ids]
@@ -525,19 +529,35 @@ class ColumnStore:
     def unknown(self, row: int) -> Mapping:
         return self._unknown[row] or _NO_POSITIONS
 
+    def _decoded(self, key: str, pick: Callable[[dict], Any]) -> list | None:
+        """Stored column `key` decoded (its text then dropped), then `pick` of each added row; None when neither
+        holds a value (the snapshot leaves out a column no record fills)."""
+        text = self._texts.pop(key, None)
+        extra = [pick(row) for row in self._added]
+        if text is None:
+            if not any(value is not None for value in extra):
+                return None
+            return [None] * len(self.paths) + extra
+        return json.loads(text) + extra if extra else json.loads(text)
+
+    def _plain(self, name: str) -> list | None:
+        """Field `name`'s plain values, one per row (decoded once and kept until typed as a whole)."""
+        plains = self._plains.get(name)
+        if plains is None and name in self._fields:
+            plains = self._decoded(name, lambda row: row["f"].get(name))
+            if plains is not None:
+                self._plains[name] = plains
+        return plains
+
     def column(self, name: str) -> list | None:
-        """The whole column, typed."""
+        """The whole column, typed (None: no row holds the field)."""
         column = self._columns.get(name)
         if column is None:
-            plains = self._plains.pop(name, None)
+            plains = self._plain(name)
             if plains is None:
-                text = self._texts.get(name)
-                if text is None or name not in self._fields:
-                    return None
-                plains = json.loads(text)
-            column = from_plain_column(self._fields[name], plains)
-            self._columns[name] = column
-            self._texts.pop(name, None)  # the text has done its work
+                return None
+            column = self._columns[name] = from_plain_column(self._fields[name], plains)
+            self._plains.pop(name, None)  # typed: the plain values have done their work
         return column
 
     def json_values(self, name: str, rows: list[int]) -> list | None:
@@ -547,13 +567,10 @@ class ColumnStore:
         column = self._columns.get(name)
         if column is not None:
             return [column[row] for row in rows]
-        spec = self._fields.get(name)
-        plains = self._plains.get(name)
+        plains = self._plain(name)
         if plains is None:
-            text = self._texts.pop(name, None)
-            if spec is None or text is None:
-                return None
-            plains = self._plains[name] = json.loads(text)
+            return None
+        spec = self._fields[name]
         picked = [plains[row] for row in rows]
         converted = spec.fieldtype.json_column(picked)
         return converted if converted is not None else spec.fieldtype.from_plain_column(picked)
@@ -562,20 +579,17 @@ class ColumnStore:
         """The whole column of a summary item (plain), None when the snapshot holds none (contacts)."""
         column = self._summaries.get(name)
         if column is None:
-            text = self._texts.pop(SUMMARY + name, None)
-            if text is None:
+            column = self._decoded(SUMMARY + name, lambda row: (row.get("s") or {}).get(name))
+            if column is None:
                 return None
-            column = self._summaries[name] = json.loads(text)
+            self._summaries[name] = column
         return column
 
     def value(self, name: str, row: int):
         """One value of a column not typed as a whole (yet)."""
-        plains = self._plains.get(name)
+        plains = self._plain(name)
         if plains is None:
-            text = self._texts.get(name)
-            if text is None or name not in self._fields:
-                return None
-            plains = self._plains[name] = json.loads(text)
+            return None
         reads = self._reads[name] = self._reads.get(name, 0) + 1
         if reads > self.WHOLE_AFTER:
             return self.column(name)[row]
