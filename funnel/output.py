@@ -312,8 +312,10 @@ def _chunks(rows: Iterable, size: int = 1000):
 
 
 def _cell_texts(values: list) -> list[str]:
-    """`cell_text` of each value (a text is its own)."""
-    return [value if type(value) is str else cell_text(value) for value in values]
+    """`cell_text` of each value; texts, empties, whole numbers and amounts (a list's common cells) without a call
+    through its chain of checks."""
+    return [value if type(value) is str else "" if value is None else str(value) if type(value) is int
+            else plain_decimal(value) if type(value) is Decimal else cell_text(value) for value in values]
 
 
 def _one_line_all(texts: list[str]) -> list[str]:

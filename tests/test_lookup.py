@@ -185,3 +185,20 @@ def test_a_write_through_the_index_removes_a_killed_writes_temp_file(workspace, 
     assert run("set", "d-aaaa0000", "title=y", "--root", str(root)).exit_code == 0
     assert not leftover.exists()
     assert keep.read_bytes() == b"mine"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.integers(0, 300), st.lists(st.integers(0, 299), max_size=20), st.integers(1, 8))
+def test_differing_records_are_exactly_the_changed_ones(count, changed, width):
+    from funnel.store.lookup import differing_records
+
+    old = bytes(range(256)) * (count * width // 256 + 1)
+    old = old[:count * width]
+    new = bytearray(old)
+    for index in set(changed):  # each changed once (twice would change it back)
+        if index < count:
+            new[index * width] ^= 0xFF
+    expected = sorted({index for index in changed if index < count})
+    assert differing_records(old, bytes(new), width) == expected
