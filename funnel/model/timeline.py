@@ -112,6 +112,7 @@ _SUMMARY: dict[str, Callable[["Timeline"], object]] = {
     "reach": _reach_plain,
     "closed": lambda line: _iso(line.closed_at),
     "lost_from": lambda line: line.lost_from,
+    "spans": lambda line: line.spans,
 }
 SUMMARY_ITEMS = tuple(_SUMMARY)
 
@@ -210,6 +211,18 @@ class Timeline:
                 runs.append((stage, at))
                 previous = stage
         return runs
+
+    @property
+    def spans(self) -> list[list]:
+        """Each visit as [stage id, the day it began (ISO, the moment's own date), its length in seconds — None
+        for the last, which goes on], in order: what velocity reads, from the summary when there is one, so no
+        moment is parsed."""
+        if self.summary is not None and "runs" not in self.__dict__:
+            return self.summary["spans"]
+        runs = self.read_runs()
+        return [[stage.id, start.date().isoformat(),
+                 (runs[index + 1][1] - start).total_seconds() if index + 1 < len(runs) else None]
+                for index, (stage, start) in enumerate(runs)]
 
     @property
     def visits(self) -> list[Visit]:

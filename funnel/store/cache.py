@@ -49,7 +49,7 @@ from .recordfiles import unreadable_record
 from .recordfiles import read_record_file as read_regular_file
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 10  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful
+FORMAT = 11  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful; 11: the summary's spans
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own

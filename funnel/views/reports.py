@@ -322,16 +322,20 @@ def velocity_report(timelines: list[Timeline], inputs: Inputs) -> dict:
     done: dict[str, list[float]] = {stage.id: [] for stage in schema.active_stages}
     waiting: dict[str, list[int]] = {stage.id: [] for stage in schema.active_stages}
     every_visit = period.unbounded
+    # each deal's visits as its summary keeps them (Timeline.spans: a visit ends when the next begins): done and
+    # waiting are keyed by the open stages, so `in` says a stage is one
     for item in timelines:
-        runs = item.read_runs()
-        if not runs:
+        spans = item.spans
+        if not spans:
             continue
-        for (stage, start), (_, end) in zip(runs, runs[1:]):  # a visit ends when the next run begins
-            if stage.terminal is None and (every_visit or start in period):
-                done[stage.id].append((end - start).total_seconds() / DAY)
-        stage, start = runs[-1]  # the last visit goes on while the deal is open in that stage
-        if stage.terminal is None and (every_visit or start in period) and item.is_open and stage is item.stage:
-            waiting[stage.id].append(max(0, (today - start.date()).days))
+        for stage_id, day, seconds in spans:
+            if seconds is not None and stage_id in done and (every_visit or date.fromisoformat(day) in period):
+                done[stage_id].append(seconds / DAY)
+        stage_id, day, _ = spans[-1]  # the last visit goes on while the deal is open in that stage
+        if stage_id in waiting and item.is_open and stage_id == item.stage.id:
+            started = date.fromisoformat(day)
+            if every_visit or started in period:
+                waiting[stage_id].append(max(0, (today - started).days))
     rows = [{
         "stage": stage.id, "label": stage.label, "visits": len(done[stage.id]),
         "median_days": _median(done[stage.id]), "mean_days": _mean(done[stage.id]),
