@@ -278,8 +278,9 @@ def fresh_records(cache: Cache, schema: Schema, folders: list[tuple[str, list[st
             unknown, ids = store.unknown, store.ids
             cut = paths[0].index("/") + 1 if paths else 0  # the folder's "deals/": its stems by slicing
             if not added and paths == snapped and afresh.keys().isdisjoint(paths):  # the warm case
-                records += [CachedRecord(kind, path, CachedFields(store, row), unknown(row), ids[row], path[cut:-3])
-                            for row, path in enumerate(paths)]
+                unknowns = store._unknown  # store.unknown(row), without a call per record
+                records += [CachedRecord(kind, path, CachedFields(store, row), unknowns[row] or _NO_POSITIONS,
+                                         ids[row], path[cut:-3]) for row, path in enumerate(paths)]
                 continue
             rows = {path: row for row, path in enumerate(snapped)}
             rows.update((path, len(snapped) + index) for index, (path, _) in enumerate(added))
