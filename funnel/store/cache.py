@@ -49,7 +49,7 @@ from .recordfiles import unreadable_record
 from .recordfiles import read_record_file as read_regular_file
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 11  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful; 11: the summary's spans
+FORMAT = 12  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful; 11: the summary's spans; 12: an index of the rows outside the snapshot
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
@@ -144,6 +144,7 @@ CREATE INDEX groups_key ON groups (key, id);
 CREATE INDEX groups_path ON groups (path);
 CREATE INDEX files_started ON files (contact, started, id, path);
 CREATE INDEX files_id ON files (id, kind);
+CREATE INDEX files_outside ON files (kind, path) WHERE snap IS NULL;
 CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (kind, name));
 CREATE TABLE listing (directory TEXT PRIMARY KEY, names TEXT NOT NULL, keys BLOB NOT NULL, flags BLOB NOT NULL,
