@@ -40,7 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .. import __version__
-from ..model.records import Record, build_record, file_stem
+from ..model.records import Record, build_record
 from ..model.schema import FieldSpec, Schema
 from ..model.timeline import SUMMARY_ITEMS, pipeline_of, summarize
 from .owndir import discard, ensure_own_directory, open_own_file, own_directory
@@ -269,12 +269,11 @@ def fresh_records(cache: Cache, schema: Schema, folders: list[tuple[str, list[st
         for path, kind, data in db.execute("SELECT path, kind, data FROM files WHERE snap IS NULL"):
             if path not in afresh:
                 outside_rows.setdefault(kind, []).append((path, data))
-        snapshot = _Snapshot(cache, schema)
         for kind, paths in folders:
             added = outside_rows.get(kind, [])
             # the rows outside the snapshot join its store as rows of its own after the snapshot's: every record
             # of the kind then reads its values from one store, column by column, as in the warm case
-            store = snapshot.store(kind, [json.loads(data) for _, data in added])
+            store = ColumnStore(cache, kind, schema.kind(kind).fields, [json.loads(data) for _, data in added])
             snapped = store.paths
             unknown, ids = store.unknown, store.ids
             cut = paths[0].index("/") + 1 if paths else 0  # the folder's "deals/": its stems by slicing
@@ -479,30 +478,13 @@ class CachedRecord:
     broken = False
     where = Record.where
 
-    def __init__(self, kind: str, path: str, fields: "CachedFields", unknown: Mapping, record_id: str,
-                 stem: str | None = None):
+    def __init__(self, kind: str, path: str, fields: "CachedFields", unknown: Mapping, record_id: str, stem: str):
         self.kind = kind
         self.path = path
         self.fields = fields
         self.unknown = unknown
         self.id = record_id
-        self.stem = file_stem(path) if stem is None else stem  # a slot: every view compares it with the id
-
-
-class _Snapshot:
-    """The column store: one ColumnStore per kind, loaded on first use."""
-
-    def __init__(self, cache: Cache, schema: Schema):
-        self.cache = cache
-        self.schema = schema
-        self.stores: dict[str, ColumnStore] = {}
-
-    def store(self, kind: str, added: list[dict] = ()) -> "ColumnStore":
-        """The kind's store; `added`: plain rows (row_data's) that follow the snapshot's rows in it."""
-        store = self.stores.get(kind)
-        if store is None:
-            store = self.stores[kind] = ColumnStore(self.cache, kind, self.schema.kind(kind).fields, added)
-        return store
+        self.stem = stem  # a slot (model.records.file_stem of the path): every view compares it with the id
 
 
 class ColumnStore:
