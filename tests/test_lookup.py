@@ -202,3 +202,55 @@ def test_differing_records_are_exactly_the_changed_ones(count, changed, width):
             new[index * width] ^= 0xFF
     expected = sorted({index for index in changed if index < count})
     assert differing_records(old, bytes(new), width) == expected
+
+
+def cold(run, root, *args):
+    """A command's whole output (stdout, stderr, code) with no cache: the truth to compare with."""
+    shutil.rmtree(own_directory(root), ignore_errors=True)
+    result = run(*args, "--root", str(root))
+    return result.output, result.stderr, result.exit_code
+
+
+def warm(run, root, *args):
+    result = run(*args, "--root", str(root))
+    return result.output, result.stderr, result.exit_code
+
+
+def test_a_folder_listed_as_before_still_sees_a_new_file_removed_and_a_file_become_a_link(workspace, run):
+    """A folder's entries that hash as when its listing was stored prove no entry needs a look (lookup.py's
+    _names_among); a write adds its new file to that listing. Removing that file by hand brings the entries
+    back to the stored ones, and renaming a link over a record keeps every name: both are still seen."""
+    root = workspace(files())
+    age_all(root)
+    run("show", "d-aaaa0000", "--root", str(root))
+    run("show", "d-aaaa0000", "--root", str(root))  # the entries' digest stored
+    added = run("deal", "add", "--contact", "c-petrova1", "--set", "title=Новая", "--set", "owner=a",
+                "--root", str(root))
+    assert added.exit_code == 0
+    new_id = added.output.strip()
+    (root / "deals" / f"{new_id}.md").unlink()  # before any command lists the folder again
+    listed = warm(run, root, "list", "deals")
+    assert new_id not in listed[0]
+    assert listed == cold(run, root, "list", "deals")
+    # a record replaced by a link under its own name: every name as before, the file now a link
+    run("list", "deals", "--root", str(root))
+    target = root / "elsewhere.md"
+    target.write_text(files()["deals/d-first001.md"], encoding="utf-8")
+    (root / "deals/link.tmp").symlink_to(target)
+    os.replace(root / "deals/link.tmp", root / "deals/d-first001.md")
+    listed = warm(run, root, "list", "deals")
+    assert "d-first001" not in listed[0]
+    assert "1 file skipped" in listed[1]
+    assert listed == cold(run, root, "list", "deals")
+    assert warm(run, root, "show", "d-aaaa0000") == cold(run, root, "show", "d-aaaa0000")
+
+
+def test_a_written_file_edited_again_in_the_same_second_is_seen(workspace, run):
+    """A write keeps its file's key in the listing and names it racy there: an edit in place right after it,
+    the same size, its mtime put back, is read again by the next command."""
+    root = workspace(files())
+    age_all(root)
+    run("show", "d-aaaa0000", "--root", str(root))
+    assert run("set", "d-first001", "title=y", "--root", str(root)).exit_code == 0
+    edit_in_place(root / "deals/d-first001.md", "c-other001", "c-petrova1")
+    assert "Debt check" in run("show", "d-aaaa0000", "--root", str(root)).output

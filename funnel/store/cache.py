@@ -49,7 +49,7 @@ from .recordfiles import unreadable_record
 from .recordfiles import read_record_file as read_regular_file
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 12  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful; 11: the summary's spans; 12: an index of the rows outside the snapshot
+FORMAT = 13  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful; 11: the summary's spans; 12: an index of the rows outside the snapshot; 13: the digest of a folder's entries, a listing's time and racy names apart
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
@@ -125,6 +125,7 @@ class Cache:
             self.db.execute("DELETE FROM groups")
             self.db.execute("DELETE FROM columns")
             self.db.execute("DELETE FROM listing")  # its flags say which files have rows: none now
+            self.db.execute("DELETE FROM listing_times")
             self.db.execute("DELETE FROM claim")  # and what git's index proves of them
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (key,))
 
@@ -148,7 +149,8 @@ CREATE INDEX files_outside ON files (kind, path) WHERE snap IS NULL;
 CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (kind, name));
 CREATE TABLE listing (directory TEXT PRIMARY KEY, names TEXT NOT NULL, keys BLOB NOT NULL, flags BLOB NOT NULL,
-    taken_ns INTEGER NOT NULL, trusted BLOB NOT NULL);
+    trusted BLOB NOT NULL, entries BLOB NOT NULL);
+CREATE TABLE listing_times (directory TEXT PRIMARY KEY, taken_ns INTEGER NOT NULL, racy TEXT NOT NULL);
 CREATE TABLE claim (identity TEXT NOT NULL, useful INTEGER NOT NULL);
 CREATE TABLE hashes (path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,

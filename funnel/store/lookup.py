@@ -10,11 +10,14 @@ What must be looked at for that to be exact (never stale), and what is not:
   no directory), so no cheaper check can prove that no other deal joined a counterparty. A directory listing
   alone would find added and removed files, not such an edit.
 - Not every row: each folder's listing is kept with its files' stat keys as one row of table `listing` (names,
-  packed keys, a flag per file saying its row holds exactly that key, when the stats were taken). A command
-  compares the whole listing at once; only files whose name or key differ, that have no row (an invalid file)
-  or that were modified within RACY_NS of the listing (a same-second edit) are looked at one by one, as the
-  cache's own scan does: by their row's key and, in the racy window, by their bytes' blob id. A changed file is
-  read and its row replaced; a removed file's row is deleted.
+  packed keys, a flag per file saying its row holds exactly that key, the digest of the folder's entries), its
+  time apart in `listing_times` (when the stats were taken, the names then within RACY_NS of it), so a listing
+  that only grows older is not written again whole. A command compares the whole listing at once; only files
+  whose name or key differ, that have no row (an invalid file) or that the listing names racy (a same-second
+  edit) are looked at one by one, as the cache's own scan does: by their row's key and, in the racy window, by
+  their bytes' blob id. A changed file is read and its row replaced; a removed file's row is deleted.
+- The lstat's of 100,000 files are shared with a helper process on a second core (store/lstats.py), and a
+  folder whose entries hash to the stored digest needs no look at its names (_names_among).
 - A listing can only claim rows its flags name: every change of rows outside a scan either replaces a file's
   key (a write, a view's refresh — the file's stat then differs from the listing and it is looked at) or
   clears the cache (a new schema, which clears the listings). As a guard, the rows of a kind are counted
@@ -35,11 +38,13 @@ one of them joins the records a lookup returns, so a gate sees them as it would 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import os
 import sqlite3
 import stat as stat_module
 import time
 from array import array
+from itertools import compress, count
 from operator import and_
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,6 +54,7 @@ from ..model.schema import Schema
 from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, fresh_records, from_plain, group_key,
                     put_rows, read_record_file, schema_key, started_text, to_plain)
 from .gitindex import GitIndex
+from .lstats import LINK, OTHER, stat_keys
 from .paths import SCHEMA_FILE, _is_text, folder_problems, readable_folders
 from .recordfiles import link_record
 
@@ -268,6 +274,7 @@ def _scan(lookup: Lookup, key: str) -> None:
     confirmed: list[str] = []
     dropped: list[str] = []  # rows to delete: removed files, files that can no longer be cached
     listings: list[tuple] = []  # listing rows to store
+    times: list[tuple] = []  # listing_times rows to store (a listing's time and racy names)
     scanned: dict[str, tuple] = {}  # directory -> (names, keys, flags) as this scan proved them
     folders = readable_folders(root)
     git = GitIndex.of(root)
@@ -276,7 +283,8 @@ def _scan(lookup: Lookup, key: str) -> None:
         # the guard: the listings' flags claim exactly the rows there are (count(*) reads the smallest index)
         rows_count = db.execute("SELECT count(*) FROM files").fetchone()[0]
         stored_listings = {row[0]: row[1:] for row in db.execute(
-            "SELECT directory, names, keys, flags, taken_ns, trusted FROM listing")}
+            "SELECT listing.directory, names, keys, flags, taken_ns, trusted, entries, racy FROM listing "
+            "JOIN listing_times ON listing_times.directory = listing.directory")}
         if sum(row[2].count(1) for row in stored_listings.values()) != rows_count:
             stored_listings = {}
         listed_names = {}  # while git compares stats: each folder's names
@@ -288,6 +296,8 @@ def _scan(lookup: Lookup, key: str) -> None:
     unclaimed = False  # a folder listed without git's word (a claim is made after the scan if none holds)
     # when this command made the claim, a file it proves fresh now is proven for git's index too (gitindex.py)
     entries = asked.entries if dirty is not None else None
+    listed_plainly = _list_folders(root, [directory for directory, _ in folders
+                                          if dirty is None or directory not in stored_listings], stored_listings)
     second = started_ns // 1_000_000_000
     changed_this_second = False  # such a file changed in this very second: the next command claims anew
     for directory, kind in folders:
@@ -299,11 +309,12 @@ def _scan(lookup: Lookup, key: str) -> None:
             names, keys, links, temps, suspects, removed, old_flags, trusted, by_git = listed
             lookup.proven_by_git += by_git
             names_text = "\0".join(names)
+            digest = listed_names[directory][3] if len(names) == len(listed_names[directory][0]) else b""
         else:
-            listed = _list_folder(root, directory)
+            listed = listed_plainly[directory]
             if listed is None:
                 continue
-            names, keys, links, temps = listed
+            names, keys, links, temps, digest = listed
             names_text = "\0".join(names)
             suspects, removed, old_flags = _suspects(db, kind, names, names_text, keys, stored)
             trusted = _carried(stored, names, names_text)
@@ -360,7 +371,7 @@ def _scan(lookup: Lookup, key: str) -> None:
                     trusted[index], changed_this_second = _proven(entries, relative, changed[-1][7], second, 0,
                                                                   changed_this_second)
                 if len(changed) >= 2000:
-                    _write(cache, changed, [], [], [], started_ns)
+                    _write(cache, changed, [], [], [], [], started_ns)
                     changed.clear()
             else:
                 lookup.afresh[relative] = record
@@ -369,26 +380,30 @@ def _scan(lookup: Lookup, key: str) -> None:
         dropped += [f"{directory}/{name}" for name in removed]
         new = (names_text, keys.tobytes(), bytes(flags))
         scanned[directory] = new
-        if dirty is not None and stored is not None:
-            if new != tuple(stored[:3]) or bytes(trusted) != stored[4]:
-                listings.append((directory, *new, stored[3], bytes(trusted)))  # its keys as old as the oldest
-        elif (stored is None or new != tuple(stored[:3]) or bytes(trusted) != stored[4]
-              or (suspects and _racy_before(keys, stored[3], started_ns))):
-            listings.append((directory, *new, started_ns, bytes(trusted)))
-    if changed or confirmed or dropped or listings or changed_this_second:
-        _write(cache, changed, confirmed, dropped, listings, started_ns, forget_claim=changed_this_second)
+        if stored is None or new != tuple(stored[:3]) or bytes(trusted) != stored[4] or digest != stored[5]:
+            listings.append((directory, *new, bytes(trusted), digest))
+            # inside git its keys are as old as the oldest (only some files were lstat'ed)
+            taken_ns = stored[3] if dirty is not None and stored is not None else started_ns
+            times.append((directory, taken_ns, _racy_names(names, keys, taken_ns)))
+        elif dirty is None and suspects:
+            racy = _racy_now(names, keys, stored[6], started_ns)
+            if racy is not None:  # some file was racy for the stored listing but no longer is
+                times.append((directory, started_ns, racy))
+    if changed or confirmed or dropped or listings or times or changed_this_second:
+        _write(cache, changed, confirmed, dropped, listings, times, started_ns, forget_claim=changed_this_second)
     if unclaimed and git is not None and not claimed:
         _claim(cache, git, [directory for directory, _ in folders], (started_ns, scanned))
 
 
-def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, started_ns: int,
-           forget_claim: bool = False) -> None:
+def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, times: list,
+           started_ns: int, forget_claim: bool = False) -> None:
     try:
         with cache.transaction() as db:
             drop_rows(db, dropped)
             put_rows(db, changed)
             db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?", [(started_ns, path) for path in confirmed])
             db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?, ?)", listings)
+            db.executemany("INSERT OR REPLACE INTO listing_times VALUES (?, ?, ?)", times)
             if forget_claim:
                 db.execute("DELETE FROM claim")
     except sqlite3.OperationalError:
@@ -516,8 +531,8 @@ def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], li
     `diff-files`, without a row, or new since the listing. `listed`: _names's answer. `entries`: git's plain
     entries when this command made the claim: a file among them is looked at one by one, so its row, proven
     now, may be trusted from now on."""
-    names, temps, same = listed
-    old_text, old_keys, old_flags, _, old_trusted = stored
+    names, temps, same, _ = listed
+    old_text, old_keys, old_flags, _, old_trusted, *_ = stored
     keys = array("q")
     if same:
         keys.frombytes(old_keys)
@@ -580,53 +595,95 @@ def _list_trusted(root: Path, directory: str, stored: tuple, dirty: set[str], li
     return names, keys, links, temps, suspects, removed, flags, trusted, len(names) - (len(candidates) - len(gone))
 
 
-def _list_folder(root: Path, directory: str):
-    """(sorted names of the regular record files, their packed stat keys, names of links, names ending in
-    .tmp) of a record folder; None when it cannot be listed (folder_problems names it). Names as
-    paths.record_files filters them."""
-    opened = _open_folder(os.path.join(root, directory))
-    if opened is None:
-        return None
-    fd, folder, listed = opened
+def _list_folders(root: Path, directories: list[str], stored_listings: dict) -> dict[str, tuple | None]:
+    """For each record folder: (sorted names of its regular record files, their packed stat keys, names of
+    links, names ending in .tmp, the digest of its entries to store — b"" unless the names are exactly the
+    entries' candidates), or None when it cannot be listed (folder_problems names it). Names as
+    paths.record_files filters them; with a stored listing, only entries not among its names are looked at."""
+    opened, jobs, found = {}, [], {}
     try:
-        names, links = [], []
-        packed: list[int] = []
-        append, extend = names.append, packed.extend
-        lstat, regular, link = os.lstat, stat_module.S_IFREG, stat_module.S_IFLNK
-        listed, temps = _record_names(listed)
-        for name in listed:
-            try:
-                info = lstat(name, dir_fd=fd) if fd is not None else lstat(os.path.join(folder, name))
-            except FileNotFoundError:
+        for directory in directories:
+            folder = _open_folder(os.path.join(root, directory))
+            if folder is None:
+                found[directory] = None
                 continue
-            kind = info.st_mode & 0o170000
-            if kind == regular:
-                append(name)
-                extend((info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
-            elif kind == link:
-                links.append(name)
-        return names, array("q", packed), links, temps
+            fd, _, entries = folder
+            names, temps, _, digest = _names_among(entries, stored_listings.get(directory))
+            opened[directory] = (fd, names, temps, digest)
+            if fd is not None:
+                jobs.append((fd, names))
+        answers = iter(stat_keys(jobs))
+        for directory, (fd, names, temps, digest) in opened.items():
+            if fd is None:
+                keys, specials = _stat_by_path(os.path.join(root, directory), names)
+            else:
+                keys, specials = next(answers)
+            links = [names[index] for index, kind in sorted(specials.items()) if kind == LINK]
+            if specials:
+                keep = [index for index in range(len(names)) if index not in specials]
+                names = [names[index] for index in keep]
+                keys = array("q", [value for index in keep for value in keys[4 * index:4 * index + 4]])
+                digest = b""  # the names are not all the listing's candidates: the next scan looks at them all
+            found[directory] = (names, keys, links, temps, digest)
     finally:
-        if fd is not None:
-            os.close(fd)
+        for fd, *_ in opened.values():
+            if fd is not None:
+                os.close(fd)
+    return found
+
+
+def _stat_by_path(folder: str, names: list[str]) -> tuple[array, dict[int, int]]:
+    """stat_keys's answer for one folder, where descriptors of folders cannot be used."""
+    keys, specials = array("q"), {}
+    for index, name in enumerate(names):
+        try:
+            info = os.lstat(os.path.join(folder, name))
+        except FileNotFoundError:
+            specials[index] = OTHER
+            keys.extend((0, 0, 0, 0))
+            continue
+        kind = info.st_mode & 0o170000
+        if kind != stat_module.S_IFREG:
+            specials[index] = LINK if kind == stat_module.S_IFLNK else OTHER
+        keys.extend((info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
+    return keys, specials
 
 
 def _names(root: Path, directory: str, stored: tuple):
-    """(sorted names a record file may have, names ending in .tmp, whether the names are the stored listing's)
-    of a record folder, nothing lstat'ed; None when it cannot be listed. The stored listing's names are
-    filtered and sorted already: only entries not among them are looked at."""
+    """_names_among's answer for a record folder, nothing lstat'ed; None when it cannot be listed."""
     opened = _open_folder(os.path.join(root, directory))
     if opened is None:
         return None
     if opened[0] is not None:
         os.close(opened[0])
-    entries = set(opened[2])
+    return _names_among(opened[2], stored)
+
+
+def _names_among(entries: list[str], stored: tuple | None):
+    """(sorted names a record file may have, names ending in .tmp, whether the names are the stored listing's,
+    the digest of the entries) of a folder's entries, as listed.
+
+    A listing is stored with the digest of the entries its names were filtered from (column `entries`), only
+    when its names were then exactly those entries' candidates; writes add names to a listing or keep them,
+    never remove one (listing_written). So when the entries hash to the stored digest, the stored names hold
+    every candidate (and perhaps names of files removed since, which the caller's lstat finds gone): no entry
+    needs a look, a hash of the listing in C instead of a set of 100,000 names. Otherwise only entries not
+    among the stored names are filtered."""
+    joined = "\0".join(entries)
+    digest = hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    temps = ([name for name in entries if name[-4:] == ".tmp"] if ".tmp\0" in joined or joined.endswith(".tmp")
+             else [])
+    if stored is None:
+        return _record_names(entries)[0], temps, False, digest
     old_names = stored[0].split("\0") if stored[0] else []
-    extra, temps = _record_names(entries.difference(old_names))
+    if digest == stored[5]:
+        return old_names, temps, True, digest
+    entries = set(entries)
+    extra = _record_names(entries.difference(old_names))[0]
     if not extra and entries.issuperset(old_names):
-        return old_names, temps, True
+        return old_names, temps, True, digest
     names = sorted({name for name in old_names if name in entries}.union(extra))
-    return names, temps, names == old_names
+    return names, temps, names == old_names, digest
 
 
 def _open_folder(folder: str):
@@ -659,16 +716,20 @@ def _suspects(db: sqlite3.Connection, kind: str, names: list[str], names_text: s
         known = {path.split("/", 1)[1] for (path,) in db.execute("SELECT path FROM files WHERE kind = ?", (kind,))}
         present = set(names)
         return list(range(len(names))), [name for name in known if name not in present], None
-    old_text, old_keys, old_flags, taken_ns, _ = stored
+    old_text, old_keys, old_flags, taken_ns, _, _, racy = stored
     limit = taken_ns - RACY_NS
     if old_text == names_text:  # the same files: those whose key changed (found by halves, in C), racy or rowless
         new_keys = keys.tobytes()
-        mtimes = keys[0::4]
-        suspects = [i for i, mtime in enumerate(mtimes) if mtime >= limit] if mtimes and max(mtimes) >= limit else []
+        # a file whose key is the stored one was racy for the listing iff the listing's racy names hold it
+        suspects = [bisect.bisect_left(names, name) for name in racy.split("\0")] if racy else []
+        if any(index >= len(names) for index in suspects):  # not the listing's names: look at every file
+            return list(range(len(names))), [], old_flags
         if old_keys != new_keys:
             suspects += differing_records(old_keys, new_keys, KEY_BYTES)
-        if 0 in old_flags:
-            suspects += [i for i, flag in enumerate(old_flags) if not flag]
+        at = old_flags.find(0)
+        while at != -1:
+            suspects.append(at)
+            at = old_flags.find(0, at + 1)
         return sorted(set(suspects)), [], old_flags
     old_names = old_text.split("\0") if old_text else []
     previous = array("q")
@@ -707,9 +768,28 @@ def differing_records(old: bytes, new: bytes, width: int) -> list[int]:
     return sorted(found)
 
 
-def _racy_before(keys: array, taken_ns: int, started_ns: int) -> bool:
-    """Some file was in the racy window of the stored listing but no longer is: store it again, later."""
-    return any(taken_ns - RACY_NS <= mtime < started_ns - RACY_NS for mtime in keys[0::4])
+def _racy_names(names: list[str], keys: array, taken_ns: int) -> str:
+    """The names (joined by NUL) of the files whose mtime is within RACY_NS of `taken_ns` or later: a listing
+    taken then cannot prove them (a same-second edit keeps the key), so every scan looks at them. Kept beside
+    the listing, so a scan finds them without a pass over every key."""
+    limit = taken_ns - RACY_NS
+    mtimes = keys[0::4]
+    if not mtimes or max(mtimes) < limit:
+        return ""
+    return "\0".join(names[index] for index in compress(count(), map(limit.__le__, mtimes)))
+
+
+def _racy_now(names: list[str], keys: array, racy: str, started_ns: int) -> str | None:
+    """The racy names of a listing whose keys are unchanged, taken anew at `started_ns`; None when they are the
+    stored ones still (no file left the racy window)."""
+    limit = started_ns - RACY_NS
+    still = []
+    for name in racy.split("\0") if racy else ():
+        index = bisect.bisect_left(names, name)
+        if index < len(names) and names[index] == name and keys[4 * index] >= limit:
+            still.append(name)
+    joined = "\0".join(still)
+    return None if joined == racy else joined
 
 
 # -- a write keeps the listing of its folder -------------------------------------------------------------------
@@ -744,6 +824,11 @@ def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | Non
     trusted[index] = 0  # a new row: what git's index proved of the old one is moot
     db.execute("UPDATE listing SET names = ?, keys = ?, flags = ?, trusted = ? WHERE directory = ?",
                (names_text, keys.tobytes(), bytes(flags), bytes(trusted), directory))
+    # just written, so racy for the listing (a same-second edit after it would keep its key)
+    racy = db.execute("SELECT racy FROM listing_times WHERE directory = ?", (directory,)).fetchone()
+    if racy is not None and name not in racy[0].split("\0"):
+        db.execute("UPDATE listing_times SET racy = ? WHERE directory = ?",
+                   ("\0".join(sorted([*filter(None, racy[0].split("\0")), name])), directory))
 
 
 def _has(names: list[str], name: str) -> bool:
