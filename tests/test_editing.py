@@ -532,3 +532,19 @@ def test_append_item_round_trips(items, indent):
     assert after == {"id": "d-1", "history": expected, "owner": "me"}
     assert rest == "---\nbody\n"
     assert all(line.startswith(indent + "- {") for line in text.split("\n")[3:3 + len(expected)])
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=12)
+       | st.sampled_from(["\x1f", "\x20", "\x7e", "\x7f", "\x9f", "\xa0", "\u2027", "\u2028", "\u2029", "\u202a",
+                          "\ud7ff", "\ud800", "\udfff", "\ue000", "\ufefe", "\ufeff", "\uff00", "\ufffd", "\ufffe",
+                          "\uffff", "\U00010000", "\U0010ffff", '"', "\\", "a\x00b"]))
+def test_the_loud_class_is_exactly_the_complement_of_the_quiet_one(text):
+    """editing.py matches the characters YAML allows unescaped by the complement of their class (cheap to
+    compile): the same answers as the class itself, for every code point."""
+    import re
+
+    from funnel.frontmatter import editing
+
+    assert editing._quiet(text) == (re.fullmatch(f"[{editing._QUIET}]*", text) is not None)
+    assert editing._NEEDS_ESCAPE.findall(text) == re.findall(f'[^{editing._QUIET}]|["\\\\]', text)
