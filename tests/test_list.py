@@ -172,3 +172,26 @@ def test_rows_kept_column_by_column_read_as_rows_of_dicts():
     with pytest.raises(IndexError):
         rows[3]
     assert list(ColumnRows([], {}, 2)) == [{}, {}]
+
+
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+CELL_VALUES = st.one_of(st.none(), st.text(max_size=5), st.integers(-10**6, 10**6), st.booleans(),
+                        st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                        st.lists(st.text(max_size=3), max_size=2))
+
+
+@given(st.lists(CELL_VALUES, max_size=12) | st.lists(st.text(max_size=4) | st.none(), max_size=12)
+       | st.lists(st.integers() | st.none(), max_size=12) | st.lists(st.decimals(allow_nan=False,
+                                                                                 allow_infinity=False), max_size=12))
+def test_a_column_converted_at_once_is_each_cell_converted(values):
+    """output._cell_texts's map over a column of one type gives what converting each cell gives."""
+    from funnel.model.fieldtypes import grouped_amount
+    from funnel.output import _cell_texts, cell_text, plain_decimal
+
+    for amount in (plain_decimal, grouped_amount):
+        each = [value if type(value) is str else "" if value is None else str(value) if type(value) is int
+                else amount(value) if isinstance(value, Decimal) else cell_text(value) for value in values]
+        assert _cell_texts(list(values), amount) == each
