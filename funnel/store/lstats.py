@@ -19,6 +19,7 @@ import os
 import stat as stat_module
 import subprocess
 import sys
+import threading
 from array import array
 
 SPLIT_AT = 20_000  # fewer files than this: one process (starting the helper costs about 15 ms of a core)
@@ -139,13 +140,20 @@ def _start_helper(jobs, split: int, python: str):
                                   pass_fds=tuple(fd for fd, _ in jobs))
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
-    try:
-        helper.stdin.write("\0\0".join(parts).encode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()))
-        helper.stdin.close()
-    except OSError:
-        _stop(helper)
-        return None
+    payload = "\0\0".join(parts).encode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    # fed from a thread: a pipe holds 64 KiB, and the helper reads only once its interpreter is up (about 10 ms
+    # this process would otherwise wait, not lstat'ing)
+    helper.feeding = threading.Thread(target=_feed, args=(helper, payload), daemon=True)
+    helper.feeding.start()
     return helper
+
+
+def _feed(helper, payload: bytes) -> None:
+    try:
+        helper.stdin.write(payload)
+        helper.stdin.close()
+    except OSError:  # the helper is gone: its answer is short, and this process lstat's its part
+        pass
 
 
 def _helper_answer(helper, count: int) -> tuple[bytes, array] | None:
@@ -154,6 +162,7 @@ def _helper_answer(helper, count: int) -> tuple[bytes, array] | None:
         data = helper.stdout.read()
         helper.stdout.close()
         code = helper.wait()
+        helper.feeding.join()
     except OSError:
         _stop(helper)
         return None
