@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import CONTACT, age_all, benchmark_generators, full_deal, write_files
+from conftest import CONTACT, REFERENCE_SCHEMA, age_all, benchmark_generators, deal, full_deal, write_files
 from funnel.store.cache import DB_FILE, CachedFields, HashCache, schema_key
 from funnel.store.owndir import own_directory
 from funnel.store.workspace import load_workspace
@@ -562,3 +562,22 @@ def test_rows_changed_since_the_snapshot_join_its_store_even_with_a_field_no_sna
         assert [(r.path, dict(r.fields), dict(r.unknown)) for r in view.records] == \
                [(r.path, r.fields, r.unknown) for r in fresh.records]
         assert view.records[2].fields["next_action"] == "Позвонить" and view.records[2].fields["owner"] == "petrov"
+
+
+def test_fields_named_with_dots_brackets_quotes_or_cyrillic_are_read_from_the_cache(workspace, run):
+    """A schema may name a field anything; the cache's SQL reads each by its whole name (cache.field_sql)."""
+    from funnel.store.cache import remembered_values
+
+    names = ["a.b", "x[0]", "ключ", 'q"t', "back\\slash", "two words"]
+    schema = REFERENCE_SCHEMA.read_text(encoding="utf-8").replace(
+        "deals:\n  fields:\n", "deals:\n  fields:\n" + "".join(
+            f"    {json.dumps(name, ensure_ascii=False)}: string\n" for name in names), 1)
+    extra = "".join(f"{json.dumps(name, ensure_ascii=False)}: value {index}\n" for index, name in enumerate(names))
+    root = workspace({"contacts/c-ivanov01.md": CONTACT,
+                      "deals/d-aaaa0000.md": deal("d-aaaa0000", "lead", "title: x\ncontact: c-ivanov01\nowner: a\ncreated: 2026-03-14\n" + extra)},
+                     schema=schema)
+    checked = run("check", "--root", str(root))
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    assert run("board", "--root", str(root)).exit_code == 0  # fills the cache
+    for index, name in enumerate(names):
+        assert remembered_values(root, "deal", name) == [f"value {index}"], name

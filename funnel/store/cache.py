@@ -854,6 +854,16 @@ class HashCache:
             cache.close()
 
 
+def field_sql(name: str) -> tuple[str, tuple]:
+    """(an SQL expression of a row's plain value of field `name`, its parameters), for a query over `files`. A
+    schema may name a field anything: a JSON path quotes the name (so `.`, `[` or a space stay in it), and a
+    name JSON would escape (a quote, a backslash, a control character), which SQLite's paths cannot match, is
+    looked up among the keys instead."""
+    if '"' in name or "\\" in name or not name.isprintable():
+        return "(SELECT value FROM json_each(data, '$.f') WHERE key = ?)", (name,)
+    return "json_extract(data, ?)", (f'$.f."{name}"',)
+
+
 # -- what the last command saw, for shell completion ----------------------------------------------------------
 
 def remembered_values(root: Path, kind: str, name: str) -> list[str] | None:
@@ -864,8 +874,8 @@ def remembered_values(root: Path, kind: str, name: str) -> list[str] | None:
     if cache is None:
         return None
     try:
-        rows = cache.db.execute("SELECT DISTINCT json_extract(data, ?) FROM files WHERE kind = ?",
-                                (f"$.f.{name}", kind)).fetchall()
+        value, parameters = field_sql(name)
+        rows = cache.db.execute(f"SELECT DISTINCT {value} FROM files WHERE kind = ?", (*parameters, kind)).fetchall()
     except sqlite3.Error:
         return None
     finally:

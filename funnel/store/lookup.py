@@ -51,7 +51,8 @@ from types import SimpleNamespace
 
 from ..model.records import Record, Workspace
 from ..model.schema import Schema
-from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, fresh_records, from_plain, group_key,
+from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, field_sql, fresh_records, from_plain,
+                    group_key,
                     put_rows, read_record_file, schema_key, started_text, to_plain)
 from .gitindex import GitIndex
 from .lstats import LINK, OTHER, stat_keys
@@ -163,9 +164,10 @@ class Lookup:
                for record in self.afresh.values()):
             return True
         plain = to_plain(self.schema.deals.fields.get(name), value)
+        field, parameters = field_sql(name)
         for path, record_id in self.db.execute(
-                "SELECT path, id FROM files WHERE kind = 'deal' AND json_extract(data, ?) = ? AND id IS NOT ?",
-                (f"$.f.{name}", plain, deal_id)):
+                f"SELECT path, id FROM files WHERE kind = 'deal' AND {field} = ? AND id IS NOT ?",
+                (*parameters, plain, deal_id)):
             if path not in self.afresh and self.exists(path):
                 return True
         return False
@@ -173,8 +175,9 @@ class Lookup:
     def deal_field_values(self, name: str) -> list:
         """The typed value of field `name` of every deal, with its id: [(id, value)]."""
         spec = self.schema.deals.fields.get(name)
+        field, parameters = field_sql(name)
         values = [(record_id, from_plain(spec, value)) for _, record_id, value in self._rows(
-            "SELECT path, id, json_extract(data, ?) FROM files WHERE kind = 'deal'", (f"$.f.{name}",))]
+            f"SELECT path, id, {field} FROM files WHERE kind = 'deal'", parameters)]
         values += [(record.id, record.fields.get(name)) for record in self.afresh.values() if record.kind == "deal"]
         return values
 
