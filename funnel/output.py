@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from datetime import date, datetime
-from itertools import repeat
+from itertools import islice, repeat
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
@@ -111,14 +111,11 @@ def write_lines(lines: Iterable[str], stream=None, styled: bool = False) -> None
             if len(lines) >= terminal_height() and _page(pager, lines, styled):
                 return
     stream = stream or sys.stdout
-    escape = (lambda line: line) if styled else terminal_safe
-    chunk: list[str] = []
-    for line in lines:  # a thousand lines a write: a 10,000-row table is 10 writes, not 20,000
-        chunk.append(escape(line))
-        if len(chunk) == 1000:
-            stream.write("\n".join(chunk) + "\n")
-            chunk = []
-    if chunk:
+    lines = iter(lines if styled else map(terminal_safe, lines))
+    while True:  # a thousand lines a write: a 10,000-row table is 10 writes, not 20,000
+        chunk = list(islice(lines, 1000))
+        if not chunk:
+            break
         stream.write("\n".join(chunk) + "\n")
 
 
