@@ -264,9 +264,11 @@ def write_rows(rows: list[dict], columns: list[str], output_format: str, headers
         writer = csv.writer(stream, delimiter="," if output_format == "csv" else "\t", lineterminator="\n")
         if headers:
             writer.writerow(columns)
+        from .model.fieldtypes import plain_decimal as exact  # the function itself, not this module's loader
+
         cells = []  # column by column: a 10,000-row list converts each column's values in one pass
         for column in columns:
-            texts = _cell_texts(_column(rows, column))
+            texts = _cell_texts(_column(rows, column), exact)
             if output_format == "tsv":
                 texts = [text.replace("\n", " ") for text in texts]
             cells.append([excel_safe_cell(text) for text in texts] if excel_safe else texts)
@@ -308,10 +310,9 @@ def _chunks(rows: Iterable, size: int = 1000):
         yield chunk
 
 
-def _cell_texts(values: list, amount=None) -> list[str]:
-    """`cell_text` of each value (`amount`, plain_decimal by default, for each Decimal); a column of one type, or
-    of one type and empties (a list's common columns), converted by one `map` in C, not a check per cell."""
-    amount = amount or plain_decimal
+def _cell_texts(values: list, amount: Callable[[Decimal], str]) -> list[str]:
+    """`cell_text` of each value (`amount` of each Decimal); a column of one type, or of one type and empties (a
+    list's common columns), converted by one `map` in C, not a check per cell."""
     kinds = set(map(type, values))
     if len(kinds) == 2 and type(None) in kinds:
         kinds.discard(type(None))

@@ -16,8 +16,8 @@ from typing import Any
 from ..frontmatter.reader import record_body
 from ..model.records import Record, build_record
 from ..model.schema import Schema, SchemaError, parse_schema
-from ..model.fieldtypes import exact_sum
-from ..output import format_amount, terminal_safe
+from ..model.fieldtypes import exact_sum, grouped_amount as format_amount
+from ..output import terminal_safe
 from ..store.paths import SCHEMA_FILE, kind_of_path
 from .changes import FieldChange, record_changes, value_text
 from .repo import GitError, Repository

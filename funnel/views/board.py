@@ -16,10 +16,10 @@ from functools import cached_property
 from typing import Any
 
 from ..model import aging
-from ..output import display_width, fit, format_amount, paint, plural, truncate, wrap
+from ..output import display_width, fit, paint, plural, truncate, wrap
 from . import query
 from .query import ViewContext
-from ..model.fieldtypes import exact_sum
+from ..model.fieldtypes import exact_sum, grouped_amount as format_amount
 from ..model.records import Record
 from ..model.schema import Stage
 from ..valueclass import field, valueclass

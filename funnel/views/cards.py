@@ -24,9 +24,9 @@ from typing import Any
 
 from ..model import aging
 from ..model.gates import GateContext, excused
-from ..model.fieldtypes import labelled
+from ..model.fieldtypes import labelled, grouped_amount as format_amount
 from ..model.timeline import lost_from
-from ..output import days_text, display_width, format_amount, format_table, pad
+from ..output import days_text, display_width, format_table, pad
 from ..model.records import Record, Workspace
 from ..model.schema import IMPORT_FIELDS, CardEntry, FieldSpec, Schema
 from ..valueclass import valueclass

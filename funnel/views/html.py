@@ -20,7 +20,8 @@ from typing import Iterable
 
 from ..model.gates import GateContext
 from ..model.records import Record
-from ..output import format_amount, plural, terminal_safe
+from ..model.fieldtypes import grouped_amount as format_amount
+from ..output import plural, terminal_safe
 from .board import CARD_LIMIT, OVERDUE_STYLE, STALE_STYLE, BoardColumn, build_board, footer, more_line, visible
 from .cards import body_lines, card_entries
 from .html_style import STYLESHEET

@@ -3,7 +3,8 @@ for pipelines (the main table of each report as rows for csv, tsv and jsonl). No
 
 from __future__ import annotations
 
-from ..output import display_width, fit, format_amount, format_table, plural, wrap
+from ..model.fieldtypes import grouped_amount as format_amount
+from ..output import display_width, fit, format_table, plural, wrap
 
 WIDTH = 80  # when the caller does not say how wide the terminal is
 BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a cell, so a bar's length is exact to 1/8 of a character
