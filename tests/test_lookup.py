@@ -254,3 +254,36 @@ def test_a_written_file_edited_again_in_the_same_second_is_seen(workspace, run):
     assert run("set", "d-first001", "title=y", "--root", str(root)).exit_code == 0
     edit_in_place(root / "deals/d-first001.md", "c-other001", "c-petrova1")
     assert "Debt check" in run("show", "d-aaaa0000", "--root", str(root)).output
+
+
+def test_a_write_between_a_scans_read_and_its_write_keeps_its_file_racy(workspace, run):
+    """A scan that read a listing, then stores it only older (a new time, fewer racy names), must not drop the
+    racy name a write added meanwhile: the write's file is newer than the scan's keys. Each write bumps the
+    listing's version, and the scan's update asks for the version it read."""
+    import time
+
+    from funnel.store.cache import Cache
+    from funnel.store.lookup import _write
+
+    root = workspace(files())
+    age_all(root)
+    run("show", "d-aaaa0000", "--root", str(root))
+    cache = Cache.open(root)
+    try:
+        (read_version,) = cache.db.execute("SELECT version FROM listing_times WHERE directory = 'deals'").fetchone()
+    finally:
+        cache.close()
+    assert run("set", "d-first001", "title=y", "--root", str(root)).exit_code == 0
+    cache = Cache.open(root)
+    try:
+        now = time.time_ns()
+        _write(cache, [], [], [], [], [], now, aged=[(now, "", "deals", read_version)])
+        racy, version = cache.db.execute(
+            "SELECT racy, version FROM listing_times WHERE directory = 'deals'").fetchone()
+        assert "d-first001.md" in racy.split("\0")
+        assert version == read_version + 1
+        # the scan that read this version does store its times
+        _write(cache, [], [], [], [], [], now, aged=[(now, "", "deals", version)])
+        assert cache.db.execute("SELECT racy FROM listing_times WHERE directory = 'deals'").fetchone() == ("",)
+    finally:
+        cache.close()

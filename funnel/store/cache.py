@@ -49,7 +49,7 @@ from .recordfiles import unreadable_record
 from .recordfiles import read_record_file as read_regular_file
 
 DB_FILE = "cache.sqlite3"
-FORMAT = 13  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful; 11: the summary's spans; 12: an index of the rows outside the snapshot; 13: the digest of a folder's entries, a listing's time and racy names apart
+FORMAT = 14  # 5: each deal's row and snapshot carry its summary (timeline.summarize); 6, 7: the index of lookup.py; 8: null words read as no value; 9: the git index's claim; 10: whether the claim is useful; 11: the summary's spans; 12: an index of the rows outside the snapshot; 13: the digest of a folder's entries, a listing's time and racy names apart; 14: the listing's version
 RACY_NS = 2_000_000_000  # two seconds: coarser than any filesystem's timestamp granularity we meet
 SIDE_FILES = ("-journal", "-wal", "-shm")
 PATHS = "\0paths"  # the snapshot's row order, stored as a column of its own
@@ -150,7 +150,8 @@ CREATE TABLE columns (kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL
     PRIMARY KEY (kind, name));
 CREATE TABLE listing (directory TEXT PRIMARY KEY, names TEXT NOT NULL, keys BLOB NOT NULL, flags BLOB NOT NULL,
     trusted BLOB NOT NULL, entries BLOB NOT NULL);
-CREATE TABLE listing_times (directory TEXT PRIMARY KEY, taken_ns INTEGER NOT NULL, racy TEXT NOT NULL);
+CREATE TABLE listing_times (directory TEXT PRIMARY KEY, taken_ns INTEGER NOT NULL, racy TEXT NOT NULL,
+    version INTEGER NOT NULL);
 CREATE TABLE claim (identity TEXT NOT NULL, useful INTEGER NOT NULL);
 CREATE TABLE hashes (path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,

@@ -277,7 +277,8 @@ def _scan(lookup: Lookup, key: str) -> None:
     confirmed: list[str] = []
     dropped: list[str] = []  # rows to delete: removed files, files that can no longer be cached
     listings: list[tuple] = []  # listing rows to store
-    times: list[tuple] = []  # listing_times rows to store (a listing's time and racy names)
+    times: list[tuple] = []  # listing_times rows to store (a listing's time and racy names, its version)
+    aged: list[tuple] = []  # listings only older: (time, racy names, directory, the version this scan read)
     scanned: dict[str, tuple] = {}  # directory -> (names, keys, flags) as this scan proved them
     folders = readable_folders(root)
     git = GitIndex.of(root)
@@ -286,7 +287,7 @@ def _scan(lookup: Lookup, key: str) -> None:
         # the guard: the listings' flags claim exactly the rows there are (count(*) reads the smallest index)
         rows_count = db.execute("SELECT count(*) FROM files").fetchone()[0]
         stored_listings = {row[0]: row[1:] for row in db.execute(
-            "SELECT listing.directory, names, keys, flags, taken_ns, trusted, entries, racy FROM listing "
+            "SELECT listing.directory, names, keys, flags, taken_ns, trusted, entries, racy, version FROM listing "
             "JOIN listing_times ON listing_times.directory = listing.directory")}
         if sum(row[2].count(1) for row in stored_listings.values()) != rows_count:
             stored_listings = {}
@@ -387,26 +388,32 @@ def _scan(lookup: Lookup, key: str) -> None:
             listings.append((directory, *new, bytes(trusted), digest))
             # inside git its keys are as old as the oldest (only some files were lstat'ed)
             taken_ns = stored[3] if dirty is not None and stored is not None else started_ns
-            times.append((directory, taken_ns, _racy_names(names, keys, taken_ns)))
+            times.append((directory, taken_ns, _racy_names(names, keys, taken_ns),
+                          stored[7] + 1 if stored is not None else 0))
         elif dirty is None and suspects:
             racy = _racy_now(names, keys, stored[6], started_ns)
             if racy is not None:  # some file was racy for the stored listing but no longer is
-                times.append((directory, started_ns, racy))
-    if changed or confirmed or dropped or listings or times or changed_this_second:
-        _write(cache, changed, confirmed, dropped, listings, times, started_ns, forget_claim=changed_this_second)
+                aged.append((started_ns, racy, directory, stored[7]))
+    if changed or confirmed or dropped or listings or times or aged or changed_this_second:
+        _write(cache, changed, confirmed, dropped, listings, times, started_ns, forget_claim=changed_this_second,
+               aged=aged)
     if unclaimed and git is not None and not claimed:
         _claim(cache, git, [directory for directory, _ in folders], (started_ns, scanned))
 
 
 def _write(cache: Cache, changed: list, confirmed: list, dropped: list, listings: list, times: list,
-           started_ns: int, forget_claim: bool = False) -> None:
+           started_ns: int, forget_claim: bool = False, aged: list = ()) -> None:
     try:
         with cache.transaction() as db:
             drop_rows(db, dropped)
             put_rows(db, changed)
             db.executemany("UPDATE files SET checked_ns = ? WHERE path = ?", [(started_ns, path) for path in confirmed])
             db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?, ?)", listings)
-            db.executemany("INSERT OR REPLACE INTO listing_times VALUES (?, ?, ?)", times)
+            db.executemany("INSERT OR REPLACE INTO listing_times VALUES (?, ?, ?, ?)", times)
+            # a listing a write changed since this scan read it keeps its racy names: the write named its file
+            # racy there, and this scan's keys are older than the write's
+            db.executemany("UPDATE listing_times SET taken_ns = ?, racy = ? WHERE directory = ? AND version = ?",
+                           aged)
             if forget_claim:
                 db.execute("DELETE FROM claim")
     except sqlite3.OperationalError:
@@ -719,7 +726,7 @@ def _suspects(db: sqlite3.Connection, kind: str, names: list[str], names_text: s
         known = {path.split("/", 1)[1] for (path,) in db.execute("SELECT path FROM files WHERE kind = ?", (kind,))}
         present = set(names)
         return list(range(len(names))), [name for name in known if name not in present], None
-    old_text, old_keys, old_flags, taken_ns, _, _, racy = stored
+    old_text, old_keys, old_flags, taken_ns, _, _, racy, _ = stored
     limit = taken_ns - RACY_NS
     if old_text == names_text:  # the same files: those whose key changed (found by halves, in C), racy or rowless
         new_keys = keys.tobytes()
@@ -828,10 +835,12 @@ def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | Non
     db.execute("UPDATE listing SET names = ?, keys = ?, flags = ?, trusted = ? WHERE directory = ?",
                (names_text, keys.tobytes(), bytes(flags), bytes(trusted), directory))
     # just written, so racy for the listing (a same-second edit after it would keep its key)
+    # (a new version: a scan that read the listing before this write stores no racy names of its own over it)
     racy = db.execute("SELECT racy FROM listing_times WHERE directory = ?", (directory,)).fetchone()
-    if racy is not None and name not in racy[0].split("\0"):
-        db.execute("UPDATE listing_times SET racy = ? WHERE directory = ?",
-                   ("\0".join(sorted([*filter(None, racy[0].split("\0")), name])), directory))
+    if racy is not None:
+        names = set(filter(None, racy[0].split("\0"))) | {name}
+        db.execute("UPDATE listing_times SET racy = ?, version = version + 1 WHERE directory = ?",
+                   ("\0".join(sorted(names)), directory))
 
 
 def _has(names: list[str], name: str) -> bool:
