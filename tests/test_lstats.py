@@ -101,3 +101,13 @@ def test_an_error_other_than_a_removed_file_is_raised_as_without_a_helper(tmp_pa
                 stat_keys([(fd, names)], split_at=split_at)
     finally:
         os.close(fd)
+
+
+def test_by_path_answers_as_by_descriptor(two_folders):
+    """Where folders cannot be opened as descriptors (stat_by_path): the same keys and kinds."""
+    from funnel.store.lstats import stat_by_path
+
+    folders, jobs = two_folders
+    for folder, (_, names) in zip(folders, jobs):
+        keys, specials = stat_by_path(str(folder), names)
+        assert (list(keys), specials) == expected(folder, names)

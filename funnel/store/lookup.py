@@ -55,7 +55,7 @@ from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows,
                     group_key,
                     put_rows, read_record_file, schema_key, started_text, to_plain)
 from .gitindex import GitIndex
-from .lstats import LINK, OTHER, stat_keys
+from .lstats import LINK, stat_by_path, stat_keys
 from .paths import SCHEMA_FILE, _is_text, folder_problems, readable_folders
 from .recordfiles import link_record
 
@@ -625,7 +625,7 @@ def _list_folders(root: Path, directories: list[str], stored_listings: dict) -> 
         answers = iter(stat_keys(jobs))
         for directory, (fd, names, temps, digest) in opened.items():
             if fd is None:
-                keys, specials = _stat_by_path(os.path.join(root, directory), names)
+                keys, specials = stat_by_path(os.path.join(root, directory), names)
             else:
                 keys, specials = next(answers)
             links = [names[index] for index, kind in sorted(specials.items()) if kind == LINK]
@@ -640,23 +640,6 @@ def _list_folders(root: Path, directories: list[str], stored_listings: dict) -> 
             if fd is not None:
                 os.close(fd)
     return found
-
-
-def _stat_by_path(folder: str, names: list[str]) -> tuple[array, dict[int, int]]:
-    """stat_keys's answer for one folder, where descriptors of folders cannot be used."""
-    keys, specials = array("q"), {}
-    for index, name in enumerate(names):
-        try:
-            info = os.lstat(os.path.join(folder, name))
-        except FileNotFoundError:
-            specials[index] = OTHER
-            keys.extend((0, 0, 0, 0))
-            continue
-        kind = info.st_mode & 0o170000
-        if kind != stat_module.S_IFREG:
-            specials[index] = LINK if kind == stat_module.S_IFLNK else OTHER
-        keys.extend((info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino))
-    return keys, specials
 
 
 def _names(root: Path, directory: str, stored: tuple):

@@ -92,7 +92,12 @@ def stat_keys(jobs: list[tuple[int, list[str]]], split_at: int = SPLIT_AT,
     return results
 
 
-def _stat_here(fd: int, names: list[str]) -> tuple[array, dict[int, int]]:
+def stat_by_path(folder: str, names: list[str]) -> tuple[array, dict[int, int]]:
+    """stat_keys's answer for one folder by its path, where descriptors of folders cannot be used."""
+    return _stat_here(None, [os.path.join(folder, name) for name in names])
+
+
+def _stat_here(fd: int | None, names: list[str]) -> tuple[array, dict[int, int]]:
     keys: list[int] = []
     specials: dict[int, int] = {}
     extend, lstat = keys.extend, os.lstat
