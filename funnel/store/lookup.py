@@ -52,8 +52,7 @@ from types import SimpleNamespace
 from ..model.records import Record, Workspace
 from ..model.schema import Schema
 from .cache import (RACY_NS, Cache, _read, _record_from_row, blob_id, drop_rows, field_sql, fresh_records, from_plain,
-                    group_key,
-                    put_rows, read_record_file, schema_key, started_text, to_plain)
+                    group_key, put_rows, read_record_file, schema_key, started_text, to_plain)
 from .gitindex import GitIndex
 from .lstats import LINK, stat_by_path, stat_keys
 from .paths import SCHEMA_FILE, _is_text, folder_problems, readable_folders
@@ -817,8 +816,8 @@ def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | Non
     trusted[index] = 0  # a new row: what git's index proved of the old one is moot
     db.execute("UPDATE listing SET names = ?, keys = ?, flags = ?, trusted = ? WHERE directory = ?",
                (names_text, keys.tobytes(), bytes(flags), bytes(trusted), directory))
-    # just written, so racy for the listing (a same-second edit after it would keep its key)
-    # (a new version: a scan that read the listing before this write stores no racy names of its own over it)
+    # just written, so racy for the listing (a same-second edit after it would keep its key); a new version, so
+    # a scan that read the listing before this write stores no racy names of its own over it
     racy = db.execute("SELECT racy FROM listing_times WHERE directory = ?", (directory,)).fetchone()
     if racy is not None:
         names = set(filter(None, racy[0].split("\0"))) | {name}
