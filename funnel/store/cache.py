@@ -32,6 +32,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from functools import partial
 from operator import attrgetter
@@ -158,6 +159,10 @@ CREATE TABLE hashes (path TEXT PRIMARY KEY,
     checked_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);
 """
 
+# the cache's tables are those of this FORMAT and exactly these statements: a cache whose tables were made by
+# other statements (a FORMAT not bumped when they changed) is remade, never queried for a column it lacks
+_USER_VERSION = (FORMAT << 16) | (zlib.crc32(_TABLES.encode()) & 0xFFFF)
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     """A connection to the cache at `path`, its tables made (or remade when an older funnel made them)."""
@@ -165,16 +170,16 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         db.execute("PRAGMA trusted_schema=OFF")
         db.execute("PRAGMA cell_size_check=ON")
-        if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+        if db.execute("PRAGMA user_version").fetchone()[0] != _USER_VERSION:
             db.execute("PRAGMA journal_mode=WAL")
             with _Transaction(db):
-                if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:  # not made meanwhile by another
+                if db.execute("PRAGMA user_version").fetchone()[0] != _USER_VERSION:  # not made meanwhile
                     for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
                         db.execute(f'DROP TABLE "{table}"')
                     for statement in _TABLES.split(";"):
                         if statement.strip():
                             db.execute(statement)
-                    db.execute(f"PRAGMA user_version = {FORMAT}")
+                    db.execute(f"PRAGMA user_version = {_USER_VERSION}")
         db.execute("PRAGMA synchronous=NORMAL")
         return db
     except BaseException:
