@@ -22,6 +22,11 @@ def folder_of_every_kind(folder: Path, count: int) -> list[str]:
     (folder / "d-link0000.md").symlink_to(folder / "d-000001.md")
     (folder / "d-folder00.md").mkdir()
     os.mkfifo(folder / "d-fifo0000.md")
+    # names as a hostile clone may hold them: a line break, a tab, Cyrillic, bytes that are no UTF-8
+    for name in ("d-new\nline.md", "d-tab\there.md", "d-сделка.md"):
+        (folder / name).write_text("x", encoding="utf-8")
+    with open(os.path.join(os.fsencode(folder), b"d-\xff\xfe.md"), "w") as handle:
+        handle.write("x")
     return sorted([*os.listdir(folder), "d-gone0000.md"])
 
 
