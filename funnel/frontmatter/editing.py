@@ -55,6 +55,8 @@ _NEEDS_ESCAPE = re.compile(f'[{_LOUD}"\\\\]')
 def _quiet(s: str) -> bool:
     """Every character of `s` is in _QUIET."""
     return _LOUD_RE.search(s) is None
+
+
 _ESCAPES = {
     "\0": "\\0", "\x07": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\x0b": "\\v", "\x0c": "\\f",
     "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P",

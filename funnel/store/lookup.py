@@ -820,9 +820,9 @@ def listing_written(db: sqlite3.Connection, relative: str, stat_key: tuple | Non
     # a scan that read the listing before this write stores no racy names of its own over it
     racy = db.execute("SELECT racy FROM listing_times WHERE directory = ?", (directory,)).fetchone()
     if racy is not None:
-        names = set(filter(None, racy[0].split("\0"))) | {name}
+        racy_names = set(filter(None, racy[0].split("\0"))) | {name}
         db.execute("UPDATE listing_times SET racy = ?, version = version + 1 WHERE directory = ?",
-                   ("\0".join(sorted(names)), directory))
+                   ("\0".join(sorted(racy_names)), directory))
 
 
 def _has(names: list[str], name: str) -> bool:

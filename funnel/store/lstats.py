@@ -74,7 +74,7 @@ def stat_keys(jobs: list[tuple[int, list[str]]], split_at: int = SPLIT_AT,
         seen += len(names)
     if helper is not None:
         answer = _helper_answer(helper, total - split)
-        seen = 0
+        seen = taken = 0  # names before this job; of the helper's answer, names taken by the jobs before
         for (fd, names), (keys, specials) in zip(jobs, results):
             start = max(0, split - seen)
             seen += len(names)
@@ -84,8 +84,8 @@ def stat_keys(jobs: list[tuple[int, list[str]]], split_at: int = SPLIT_AT,
             if answer is None:
                 more_keys, more_specials = _stat_here(fd, names[start:])
             else:
-                kinds, more_keys, answer = answer[0][:count], answer[1][:4 * count], (answer[0][count:],
-                                                                                       answer[1][4 * count:])
+                kinds, more_keys = answer[0][taken:taken + count], answer[1][4 * taken:4 * (taken + count)]
+                taken += count
                 more_specials = {} if kinds.count(REGULAR) == count else _recheck(fd, names, start, kinds, more_keys)
             keys.extend(more_keys)
             specials.update((start + index, kind) for index, kind in more_specials.items())
